@@ -1,0 +1,186 @@
+/**
+ * Classified database failures. Every driver failure becomes one of these
+ * tagged errors, carrying the dialect, the SQL, the constraint / table where
+ * the database names them, the driver's original error, and whether a retry
+ * can help.
+ *
+ * @since 0.1.0
+ */
+import { Data, Predicate } from "effect"
+import type { DialectName } from "../query/Dialect.js"
+
+/**
+ * What every classified error carries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Details {
+  readonly dialect: DialectName
+  /** The statement that failed, when there was one. */
+  readonly sql?: string | undefined
+  /** The constraint the database named. */
+  readonly constraint?: string | undefined
+  /** The table the database named. */
+  readonly table?: string | undefined
+  /** The column the database named. */
+  readonly column?: string | undefined
+  /** The driver's code: SQLSTATE (postgres), errno (mysql), extended result code name (sqlite). */
+  readonly code?: string | undefined
+  readonly message: string
+  /** The driver's original error. */
+  readonly cause?: unknown
+}
+
+/**
+ * A unique or primary-key constraint was violated.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UniqueViolation extends Data.TaggedError("UniqueViolation")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
+ * A foreign-key constraint was violated (missing parent, or a restricted delete).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ForeignKeyViolation extends Data.TaggedError("ForeignKeyViolation")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
+ * NULL was written to a NOT NULL column.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotNullViolation extends Data.TaggedError("NotNullViolation")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
+ * A check constraint failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckViolation extends Data.TaggedError("CheckViolation")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
+ * The database could not be reached, refused the credentials, or the
+ * connection broke. Retrying may help when the cause is transient.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionError extends Data.TaggedError("ConnectionError")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = true
+}
+
+/**
+ * The transaction was chosen as a deadlock victim and rolled back; retry it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Deadlock extends Data.TaggedError("Deadlock")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = true
+}
+
+/**
+ * A serializable transaction could not be serialized; retry it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SerializationFailure extends Data.TaggedError("SerializationFailure")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = true
+}
+
+/**
+ * The database (SQLite) was locked by another writer past the busy timeout; retry it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Busy extends Data.TaggedError("Busy")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = true
+}
+
+/**
+ * Any other failure reported by the database (syntax error, missing table, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DatabaseFailure extends Data.TaggedError("DatabaseFailure")<Details> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
+ * Any classified database error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DatabaseError =
+  | UniqueViolation
+  | ForeignKeyViolation
+  | NotNullViolation
+  | CheckViolation
+  | ConnectionError
+  | Deadlock
+  | SerializationFailure
+  | Busy
+  | DatabaseFailure
+
+/**
+ * Constraint violations only.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConstraintViolation = UniqueViolation | ForeignKeyViolation | NotNullViolation | CheckViolation
+
+const tags = new Set([
+  "UniqueViolation",
+  "ForeignKeyViolation",
+  "NotNullViolation",
+  "CheckViolation",
+  "ConnectionError",
+  "Deadlock",
+  "SerializationFailure",
+  "Busy",
+  "DatabaseFailure"
+])
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDatabaseError = (u: unknown): u is DatabaseError =>
+  Predicate.isTagged(u, "_tag") && tags.has((u as { _tag: string })._tag)
+
+/**
+ * Whether a failure is worth retrying (deadlock, serialization failure, busy,
+ * connection trouble).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetryable = (u: unknown): boolean => isDatabaseError(u) && u.retryable

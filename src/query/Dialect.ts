@@ -1,0 +1,238 @@
+/**
+ * A dialect is a small record of the differences between SQL databases:
+ * identifier quoting, placeholders, capabilities, column types and how values
+ * cross the driver boundary. One compiler walks every query; adding a dialect
+ * means adding one record here.
+ *
+ * @since 0.1.0
+ */
+import type * as ColumnType from "../schema/ColumnType.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type DialectName = "sqlite" | "postgres" | "mysql"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dialect {
+  readonly name: DialectName
+  /** Quote an identifier (table, column, alias). */
+  readonly quote: (identifier: string) => string
+  /** The placeholder of the `index`-th (1-based) bound parameter. */
+  readonly placeholder: (index: number) => string
+  /** The most bound parameters one statement may carry. */
+  readonly maxParams: number
+  /** Which statements accept `RETURNING`. */
+  readonly returning: { readonly insert: boolean; readonly update: boolean; readonly delete: boolean }
+  /** `ON CONFLICT (...) DO UPDATE` (sqlite, postgres) or `ON DUPLICATE KEY UPDATE` (mysql). */
+  readonly upsert: "on-conflict" | "on-duplicate-key"
+  /** Whether `ORDER BY ... NULLS FIRST/LAST` is native (otherwise emulated with `IS NULL`). */
+  readonly nullsOrdering: boolean
+  /** The LIMIT to write when only an OFFSET is wanted (`undefined`: OFFSET alone is valid). */
+  readonly limitForOffsetOnly: string | undefined
+  /** How an INSERT of only default values is written. */
+  readonly insertDefaultValues: string
+  /** SQL type of a column of this kind. */
+  readonly columnType: (kind: ColumnType.Kind) => string
+  /** DDL for an auto-incrementing integer primary key column (type and constraint). */
+  readonly autoIncrementPrimaryKey: (kind: ColumnType.Kind) => string
+  /** Booleans are stored (and come back) as 0/1 integers. */
+  readonly booleanAsInteger: boolean
+  /** How date-times are sent to the driver. */
+  readonly dateTimeParam: "iso" | "mysql"
+  /** JSON values are sent as text (all three, since drivers disagree on arrays). */
+  readonly jsonReturnsText: boolean
+  /** 64-bit integers must be read as text to stay exact. */
+  readonly bigintReadAsText: boolean
+  /** Cast a column expression to text (for exact 64-bit reads). */
+  readonly castText: (expr: string) => string
+  /** The type to use instead of an unbounded text type when a column is part of a key or index. */
+  readonly keyedText: string | undefined
+  /** A string literal, for DDL defaults and checks (statements themselves always bind values). */
+  readonly stringLiteral: (value: string) => string
+  /** Indexes are declared inside CREATE TABLE (MySQL has no `CREATE INDEX IF NOT EXISTS`). */
+  readonly inlineIndexes: boolean
+}
+
+const standardLiteral = (value: string) => `'${value.split("'").join("''")}'`
+
+const quoteWith = (q: string) => (identifier: string) => q + identifier.split(q).join(q + q) + q
+
+const stringType = (maxLength: number | undefined, text: string) =>
+  maxLength === undefined ? text : `VARCHAR(${maxLength})`
+
+/**
+ * SQLite: `?` placeholders, double-quoted identifiers, dynamic typing (booleans
+ * as 0/1, date-times as ISO-8601 text, decimals as text).
+ *
+ * @since 0.1.0
+ * @category dialects
+ */
+export const sqlite: Dialect = {
+  name: "sqlite",
+  quote: quoteWith("\""),
+  placeholder: () => "?",
+  maxParams: 32766,
+  returning: { insert: true, update: true, delete: true },
+  upsert: "on-conflict",
+  nullsOrdering: true,
+  limitForOffsetOnly: "-1",
+  insertDefaultValues: "DEFAULT VALUES",
+  columnType: function self(kind): string {
+    switch (kind._tag) {
+      case "String":
+      case "Uuid":
+      case "Enum":
+      case "DateTime":
+      case "Json":
+      case "Decimal":
+        return "TEXT"
+      case "Integer":
+      case "BigInt":
+      case "Boolean":
+        return "INTEGER"
+      case "Float":
+        return "REAL"
+      case "Bytes":
+        return "BLOB"
+      case "Custom":
+        return typeof kind.sqlType === "string" ? kind.sqlType : kind.sqlType.sqlite ?? self(kind.base)
+    }
+  },
+  autoIncrementPrimaryKey: () => "INTEGER PRIMARY KEY AUTOINCREMENT",
+  booleanAsInteger: true,
+  dateTimeParam: "iso",
+  jsonReturnsText: true,
+  bigintReadAsText: true,
+  castText: (expr) => `CAST(${expr} AS TEXT)`,
+  keyedText: undefined,
+  stringLiteral: standardLiteral,
+  inlineIndexes: false
+}
+
+/**
+ * PostgreSQL: `$n` placeholders, native booleans, `timestamptz(3)`, `jsonb`,
+ * `numeric(p, s)`, identity columns.
+ *
+ * @since 0.1.0
+ * @category dialects
+ */
+export const postgres: Dialect = {
+  name: "postgres",
+  quote: quoteWith("\""),
+  placeholder: (i) => `$${i}`,
+  maxParams: 65535,
+  returning: { insert: true, update: true, delete: true },
+  upsert: "on-conflict",
+  nullsOrdering: true,
+  limitForOffsetOnly: undefined,
+  insertDefaultValues: "DEFAULT VALUES",
+  columnType: function self(kind): string {
+    switch (kind._tag) {
+      case "String":
+        return stringType(kind.maxLength, "text")
+      case "Enum":
+        return "text"
+      case "Uuid":
+        return "uuid"
+      case "Integer":
+        return "integer"
+      case "BigInt":
+        return "bigint"
+      case "Float":
+        return "double precision"
+      case "Decimal":
+        return `numeric(${kind.precision}, ${kind.scale})`
+      case "Boolean":
+        return "boolean"
+      case "DateTime":
+        return "timestamptz(3)"
+      case "Json":
+        return "jsonb"
+      case "Bytes":
+        return "bytea"
+      case "Custom":
+        return typeof kind.sqlType === "string" ? kind.sqlType : kind.sqlType.postgres ?? self(kind.base)
+    }
+  },
+  autoIncrementPrimaryKey: (kind) =>
+    `${kind._tag === "BigInt" ? "bigint" : "integer"} GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY`,
+  booleanAsInteger: false,
+  dateTimeParam: "iso",
+  jsonReturnsText: false,
+  bigintReadAsText: false,
+  castText: (expr) => `${expr}::text`,
+  keyedText: undefined,
+  stringLiteral: standardLiteral,
+  inlineIndexes: false
+}
+
+/**
+ * MySQL / MariaDB: `?` placeholders, backquoted identifiers, `TINYINT(1)`
+ * booleans, `DATETIME(3)` in UTC, `JSON`, `DECIMAL(p, s)`, `AUTO_INCREMENT`.
+ *
+ * @since 0.1.0
+ * @category dialects
+ */
+export const mysql: Dialect = {
+  name: "mysql",
+  quote: quoteWith("`"),
+  placeholder: () => "?",
+  maxParams: 65535,
+  returning: { insert: false, update: false, delete: false },
+  upsert: "on-duplicate-key",
+  nullsOrdering: false,
+  limitForOffsetOnly: "18446744073709551615",
+  insertDefaultValues: "() VALUES ()",
+  columnType: function self(kind): string {
+    switch (kind._tag) {
+      case "String":
+        // TEXT cannot be indexed or unique without a prefix length; VARCHAR(255) can
+        return kind.maxLength === undefined ? "TEXT" : `VARCHAR(${kind.maxLength})`
+      case "Enum":
+        return `VARCHAR(${Math.max(1, ...kind.values.map((v) => v.length))})`
+      case "Uuid":
+        return "CHAR(36)"
+      case "Integer":
+        return "INT"
+      case "BigInt":
+        return "BIGINT"
+      case "Float":
+        return "DOUBLE"
+      case "Decimal":
+        return `DECIMAL(${kind.precision}, ${kind.scale})`
+      case "Boolean":
+        return "TINYINT(1)"
+      case "DateTime":
+        return "DATETIME(3)"
+      case "Json":
+        return "JSON"
+      case "Bytes":
+        return "LONGBLOB"
+      case "Custom":
+        return typeof kind.sqlType === "string" ? kind.sqlType : kind.sqlType.mysql ?? self(kind.base)
+    }
+  },
+  autoIncrementPrimaryKey: (kind) => `${kind._tag === "BigInt" ? "BIGINT" : "INT"} AUTO_INCREMENT PRIMARY KEY`,
+  booleanAsInteger: true,
+  dateTimeParam: "mysql",
+  jsonReturnsText: true,
+  bigintReadAsText: true,
+  castText: (expr) => `CAST(${expr} AS CHAR)`,
+  keyedText: "VARCHAR(255)",
+  // backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES)
+  stringLiteral: (value) => standardLiteral(value.split("\\").join("\\\\")),
+  inlineIndexes: true
+}
+
+/**
+ * Every dialect by name.
+ *
+ * @since 0.1.0
+ * @category dialects
+ */
+export const byName: { readonly [D in DialectName]: Dialect } = { sqlite, postgres, mysql }
