@@ -83,9 +83,18 @@ export class CheckViolation extends Data.TaggedError("CheckViolation")<Details> 
  * @since 0.1.0
  * @category errors
  */
-export class ConnectionError extends Data.TaggedError("ConnectionError")<Details> {
-  /** Whether running the same work again may succeed. */
-  readonly retryable: boolean = true
+export class ConnectionError extends Data.TaggedError("ConnectionError")<
+  Details & { readonly retryable?: boolean | undefined }
+> {
+  /**
+   * Whether running the same work again may succeed: true unless the failure
+   * cannot heal by itself (wrong credentials, a database that does not exist).
+   */
+  override readonly retryable: boolean
+  constructor(args: Details & { readonly retryable?: boolean | undefined }) {
+    super(args)
+    this.retryable = args.retryable ?? true
+  }
 }
 
 /**
@@ -174,7 +183,7 @@ const tags = new Set([
  * @category guards
  */
 export const isDatabaseError = (u: unknown): u is DatabaseError =>
-  Predicate.isTagged(u, "_tag") && tags.has((u as { _tag: string })._tag)
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has((u as { _tag: string })._tag)
 
 /**
  * Whether a failure is worth retrying (deadlock, serialization failure, busy,

@@ -1,0 +1,241 @@
+/**
+ * Which connection a statement of a pooled database runs on. Each layer
+ * instance has a FiberRef of its own holding the current transaction level
+ * (never `@effect/sql`'s module-global `TransactionConnection`, which a
+ * second database would also read): inside a transaction a statement runs on
+ * the transaction's connection, otherwise on a connection reserved from the
+ * pool for that one statement.
+ *
+ * @internal
+ */
+import type * as Reactivity from "@effect/experimental/Reactivity"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { Connection } from "@effect/sql/SqlConnection"
+import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
+import { Effect, Exit, Fiber, FiberRef, Scope, Stream } from "effect"
+import type { Dialect } from "../../query/Dialect.js"
+import type { IsolationLevel, Row, RunResult } from "../Database.js"
+import type { ConnectionOptions } from "../DatabaseConfig.js"
+import * as DatabaseError from "../DatabaseError.js"
+
+/**
+ * What differs between the pooled databases: one record per database, never
+ * a copy of the implementation.
+ *
+ * @internal
+ */
+export interface Driver {
+  readonly dialect: Dialect
+  /** `db.system.name` of the spans. */
+  readonly system: string
+  readonly compiler: Statement.Compiler
+  /** Open the pool and its `@effect/sql` client. */
+  readonly open: (
+    options: ConnectionOptions
+  ) => Effect.Effect<SqlClient.SqlClient, unknown, Scope.Scope | Reactivity.Reactivity>
+  readonly classify: (error: unknown, sql?: string) => DatabaseError.DatabaseError
+  /** The statements that open a transaction. */
+  readonly begin: (isolation: IsolationLevel | undefined) => ReadonlyArray<string>
+  /** Run a transaction-control statement; its raw result goes to `commitRolledBack`. */
+  readonly control: (conn: Connection, sql: string) => Effect.Effect<unknown, SqlError>
+  /** The driver's raw write result as a `RunResult`. */
+  readonly runResult: (raw: unknown) => RunResult
+  /** Whether a COMMIT actually rolled back (PostgreSQL, after a failed statement). */
+  readonly commitRolledBack: (raw: unknown) => boolean
+  /** Whether the server has already rolled back the whole transaction after this error. */
+  readonly transactionLost: (error: DatabaseError.DatabaseError) => boolean
+  /** Set up a connection's session, once per physical connection. */
+  readonly prepare: (conn: Connection) => Effect.Effect<void, SqlError>
+  /** Stop the statement running on `conn` after its fiber was interrupted (`spare` reserves another). */
+  readonly cancel:
+    | ((conn: Connection, spare: Effect.Effect<Connection, SqlError, Scope.Scope>) => Effect.Effect<void>)
+    | undefined
+  /** Make `conn` safe after a stream on it was abandoned mid-way; false when it can no longer be used. */
+  readonly streamAbandoned: (conn: Connection) => Effect.Effect<boolean>
+  /** Close the physical connection instead of returning it to the pool. */
+  readonly discard: (conn: Connection) => Effect.Effect<void>
+}
+
+/**
+ * One transaction: its connection, the counter naming its savepoints, and
+ * whether statements may still use it.
+ *
+ * @internal
+ */
+export interface Tx {
+  readonly conn: Connection
+  readonly isolation: IsolationLevel | undefined
+  counter: number
+  open: boolean
+  /** Set when the transaction can no longer commit: statements fail with it, and the end rolls back. */
+  lost: DatabaseError.DatabaseError | undefined
+}
+
+/**
+ * A transaction or one of its savepoints. A nested transaction holds its
+ * parent's lock for its whole life and statements take their level's lock,
+ * so concurrent siblings run one savepoint at a time: rolling one back never
+ * undoes another's writes.
+ *
+ * @internal
+ */
+export interface Level {
+  readonly tx: Tx
+  readonly lock: Effect.Semaphore
+}
+
+/** @internal */
+export interface Connections {
+  readonly driver: Driver
+  readonly client: SqlClient.SqlClient
+  readonly current: FiberRef.FiberRef<Level | undefined>
+  readonly state: { closing: boolean }
+  /** A pooled connection, refused once the layer is closing. */
+  readonly acquire: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /** A pooled connection even while closing, for work already accepted. */
+  readonly reserve: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /** Run `f` on the current transaction's connection, or on a pooled one. */
+  readonly use: <A>(
+    sql: string,
+    f: (conn: Connection) => Effect.Effect<A, SqlError>,
+    admitted?: boolean
+  ) => Effect.Effect<A, DatabaseError.DatabaseError>
+  readonly stream: (
+    sql: string,
+    params: ReadonlyArray<unknown>,
+    transformRows?: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
+  ) => Stream.Stream<Row, DatabaseError.DatabaseError>
+  /** A transaction-control statement, classified. */
+  readonly control: (conn: Connection, sql: string) => Effect.Effect<unknown, DatabaseError.DatabaseError>
+  readonly failure: (message: string, code?: string) => DatabaseError.DatabaseError
+}
+
+/**
+ * Wait for a pooled connection in a fiber of our own: `@effect/sql-pg`
+ * registers the release only when its wait completes (an interrupted wait
+ * leaks the connection it later gets) and `@effect/sql-mysql2` waits
+ * uninterruptibly. An interrupted caller stops waiting at once; a connection
+ * that arrives after it left goes straight back.
+ *
+ * @internal
+ */
+export const waitInterruptibly = <E>(
+  reserve: Effect.Effect<Connection, E, Scope.Scope>
+): Effect.Effect<Connection, E, Scope.Scope> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const outer = yield* Effect.scope
+      const inner = yield* Scope.make()
+      const waiter = yield* Effect.forkDaemon(Scope.extend(reserve, inner))
+      const exit = yield* restore(Fiber.await(waiter)).pipe(
+        Effect.onInterrupt(() => Effect.forkDaemon(Effect.zipRight(Fiber.await(waiter), Scope.close(inner, Exit.void))))
+      )
+      if (Exit.isFailure(exit)) yield* Scope.close(inner, exit)
+      else yield* Scope.addFinalizerExit(outer, (end) => Scope.close(inner, end))
+      return yield* exit
+    })
+  )
+
+/** @internal */
+export const make = (driver: Driver, client: SqlClient.SqlClient): Connections => {
+  const dialect = driver.dialect.name
+  const state = { closing: false }
+  // Fibers forked inside a transaction inherit it; joining a fiber never overwrites the parent's level.
+  const current = FiberRef.unsafeMake<Level | undefined>(undefined, { join: (parent) => parent })
+
+  const failure = (message: string, code?: string) => new DatabaseError.DatabaseFailure({ dialect, message, code })
+
+  const spare = waitInterruptibly(client.reserve)
+  const reserve = spare.pipe(
+    Effect.tap((conn) => driver.prepare(conn)),
+    Effect.mapError((e) => driver.classify(e))
+  )
+  const acquire = Effect.suspend(() =>
+    state.closing
+      ? Effect.fail(new DatabaseError.ConnectionError({ dialect, message: "database is closing", retryable: false }))
+      : reserve
+  )
+
+  const guard = <A>(conn: Connection, effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
+    driver.cancel === undefined ? effect : Effect.onInterrupt(effect, () => driver.cancel!(conn, spare))
+
+  const usable = (tx: Tx, sql: string | undefined): DatabaseError.DatabaseError | undefined =>
+    tx.lost ?? (tx.open ? undefined : new DatabaseError.DatabaseFailure({
+      dialect,
+      sql,
+      message: "the transaction has already ended (a fiber forked inside it outlived it)"
+    }))
+
+  const lose = (tx: Tx) => (error: DatabaseError.DatabaseError) =>
+    Effect.sync(() => {
+      if (error._tag === "ConnectionError" || driver.transactionLost(error)) tx.lost ??= error
+    })
+
+  // The server may have closed a connection after telling us why; the pool must not hand it out again.
+  const dropBroken = (conn: Connection, error: DatabaseError.DatabaseError) =>
+    error._tag === "ConnectionError" ? driver.discard(conn) : Effect.void
+
+  const onLevel = <A>(level: Level, sql: string, f: (conn: Connection) => Effect.Effect<A, SqlError>) =>
+    level.lock.withPermits(1)(Effect.suspend(() => {
+      const tx = level.tx
+      const refused = usable(tx, sql)
+      return refused !== undefined ? Effect.fail(refused) : guard(tx.conn, f(tx.conn)).pipe(
+        Effect.mapError((e) => driver.classify(e, sql)),
+        Effect.tapError(lose(tx))
+      )
+    }))
+
+  const use = <A>(sql: string, f: (conn: Connection) => Effect.Effect<A, SqlError>, admitted = false) =>
+    Effect.flatMap(FiberRef.get(current), (level) =>
+      level !== undefined
+        ? onLevel(level, sql, f)
+        : Effect.scoped(Effect.flatMap(
+          admitted ? reserve : acquire,
+          (conn) =>
+            guard(conn, f(conn)).pipe(
+              Effect.mapError((e) => driver.classify(e, sql)),
+              Effect.tapError((e) => dropBroken(conn, e))
+            )
+        )))
+
+  const stream = (
+    sql: string,
+    params: ReadonlyArray<unknown>,
+    transformRows?: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
+  ): Stream.Stream<Row, DatabaseError.DatabaseError> =>
+    Stream.unwrapScoped(Effect.gen(function*() {
+      const level = yield* FiberRef.get(current)
+      const refused = level === undefined ? undefined : usable(level.tx, sql)
+      if (refused !== undefined) return yield* Effect.fail(refused)
+      // Inside a transaction a stream holds no level lock: the driver runs other statements of the
+      // transaction only after the stream's result is read to its end.
+      const conn = level === undefined ? yield* acquire : level.tx.conn
+      let finished = false
+      const finish = Effect.sync(() => {
+        finished = true
+      })
+      // Runs before the connection goes back: a half-read result must not reach the next user.
+      yield* Effect.addFinalizer(() =>
+        finished ? Effect.void : Effect.flatMap(driver.streamAbandoned(conn), (ok) =>
+          ok ? Effect.void : level === undefined ? driver.discard(conn) : Effect.sync(() => {
+            level.tx.lost ??= new DatabaseError.ConnectionError({
+              dialect,
+              sql,
+              message: "a stream was abandoned mid-way inside the transaction; its connection had to be closed"
+            })
+          }))
+      )
+      return conn.executeStream(sql, params, transformRows).pipe(
+        Stream.tapErrorCause(() => finish),
+        Stream.concat(Stream.execute(finish)),
+        Stream.mapError((e) => driver.classify(e, sql)),
+        Stream.tapError((e) => level === undefined ? dropBroken(conn, e) : Effect.void)
+      ) as Stream.Stream<Row, DatabaseError.DatabaseError>
+    }))
+
+  const control = (conn: Connection, sql: string) =>
+    Effect.mapError(driver.control(conn, sql), (e) => driver.classify(e, sql))
+
+  return { driver, client, current, state, acquire, reserve, use, stream, control, failure }
+}

@@ -1,0 +1,169 @@
+/**
+ * The MySQL / MariaDB driver record: mysql2 pool under `@effect/sql-mysql2`.
+ *
+ * The pool is configured so that values come back exact and zone-free:
+ * DATETIME / TIMESTAMP as strings in UTC (`dateStrings`, `timezone: "Z"`, and
+ * the session `time_zone` set to UTC so that `NOW()` and TIMESTAMP columns
+ * agree), BIGINT and DECIMAL as strings, charset utf8mb4.
+ *
+ * A few things need mysql2's own connection (`ConnectionImpl.conn` of
+ * `@effect/sql-mysql2`, pinned at ~0.53): its thread id to stop an interrupted
+ * statement with `KILL QUERY`, and `destroy` to drop a connection that cannot
+ * be reused.
+ *
+ * @internal
+ */
+import * as MysqlClient from "@effect/sql-mysql2/MysqlClient"
+import type { Connection } from "@effect/sql/SqlConnection"
+import { Duration, Effect, Option, Redacted } from "effect"
+import type * as Mysql from "mysql2"
+import * as Dialect from "../../query/Dialect.js"
+import type { IsolationLevel, RunResult } from "../Database.js"
+import type { ConnectionOptions } from "../DatabaseConfig.js"
+import { classify } from "./classifyMysql.js"
+import type { Driver } from "./poolConnection.js"
+
+/**
+ * MySQL-only settings: extra mysql2 pool options (ssl, socketPath, …).
+ *
+ * @internal
+ */
+export interface Extra {
+  readonly poolConfig?: Mysql.PoolOptions | undefined
+}
+
+interface Target {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly database?: string | undefined
+  readonly username?: string | undefined
+  readonly password?: string | undefined
+}
+
+const secret = (value: string | Redacted.Redacted | undefined) =>
+  value === undefined ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+const nonEmpty = (s: string) => (s === "" ? undefined : s)
+
+// @effect/sql-mysql2 ignores `poolConfig` when given a URL, so the URL is taken apart here.
+const fromUrl = (url: string): Target => {
+  const u = new URL(url)
+  return {
+    host: nonEmpty(u.hostname.replace(/^\[(.*)\]$/, "$1")),
+    port: u.port === "" ? undefined : Number(u.port),
+    database: nonEmpty(decodeURIComponent(u.pathname.replace(/^\//, ""))),
+    username: nonEmpty(decodeURIComponent(u.username)),
+    password: nonEmpty(decodeURIComponent(u.password))
+  }
+}
+
+const target = (options: ConnectionOptions): Target => {
+  const url = secret(options.url)
+  const base = url === undefined ? {} : fromUrl(url)
+  return {
+    host: options.host ?? base.host,
+    port: options.port ?? base.port,
+    database: options.database ?? base.database,
+    username: options.username ?? base.username,
+    password: secret(options.password) ?? base.password
+  }
+}
+
+const raw = (conn: Connection): Mysql.PoolConnection | undefined => {
+  const inner = (conn as unknown as { conn?: Mysql.PoolConnection }).conn
+  return inner !== undefined && typeof (inner as { release?: unknown }).release === "function" ? inner : undefined
+}
+
+const destroy = (conn: Connection) =>
+  Effect.sync(() => {
+    const c = raw(conn)
+    if (c === undefined) return
+    c.on("error", () => {})
+    c.destroy()
+    // `destroy` only half-closes; a server still sending rows notices a reset at once.
+    ;(c as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.()
+  })
+
+const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
+
+const insertId = (id: unknown): number | bigint | undefined =>
+  id === undefined || id === null || id === 0 || id === "0"
+    ? undefined
+    : typeof id === "string"
+    ? BigInt(id)
+    : typeof id === "bigint" || typeof id === "number"
+    ? id
+    : undefined
+
+/** @internal */
+export const driver = (extra: Extra): Driver => {
+  const prepared = new WeakSet<object>()
+  return {
+    dialect: Dialect.mysql,
+    system: "mysql",
+    compiler: MysqlClient.makeCompiler(),
+    open: (options) => {
+      const t = target(options)
+      const maxConnections = options.maxConnections ?? 10
+      return MysqlClient.make({
+        host: t.host,
+        port: t.port,
+        database: t.database,
+        username: t.username,
+        password: t.password === undefined ? undefined : Redacted.make(t.password),
+        maxConnections,
+        // @effect/sql-mysql2 hands this to mysql2 as its `idleTimeout`.
+        connectionTTL: options.idleTimeout,
+        poolConfig: {
+          ...extra.poolConfig,
+          // idle connections kept regardless of idleTimeout (@effect/sql-mysql2 defaults it to 0: none)
+          maxIdle: options.minConnections ?? maxConnections,
+          connectTimeout: Duration.toMillis(options.connectTimeout ?? Duration.seconds(5)),
+          charset: "UTF8MB4_UNICODE_CI",
+          timezone: "Z",
+          dateStrings: true,
+          supportBigNumbers: true,
+          bigNumberStrings: true,
+          decimalNumbers: false
+        }
+      })
+    },
+    classify,
+    begin: (isolation) =>
+      isolation === undefined
+        ? ["START TRANSACTION"]
+        : [`SET TRANSACTION ISOLATION LEVEL ${isolationSql(isolation)}`, "START TRANSACTION"],
+    control: (conn, sql) => conn.executeUnprepared(sql, [], undefined),
+    runResult: (result): RunResult => {
+      if (Array.isArray(result)) return { rowsAffected: result.length, lastInsertId: undefined }
+      const header = result as { affectedRows?: number; insertId?: unknown } | undefined
+      return { rowsAffected: header?.affectedRows ?? 0, lastInsertId: insertId(header?.insertId) }
+    },
+    commitRolledBack: () => false,
+    // InnoDB rolls back the whole transaction of a deadlock victim; later statements would autocommit.
+    transactionLost: (error) => error._tag === "Deadlock" || error._tag === "SerializationFailure",
+    prepare: (conn) => {
+      const c = raw(conn)
+      if (c === undefined || prepared.has(c)) return Effect.void
+      return Effect.map(conn.executeUnprepared("SET time_zone = '+00:00'", [], undefined), () => {
+        prepared.add(c)
+      })
+    },
+    // mysql2 cannot cancel a statement: ask the server, from another connection, to stop it. If that
+    // cannot be done, the connection may still be running the statement: it must not be reused.
+    cancel: (conn, spare) => {
+      const id = raw(conn)?.threadId
+      if (typeof id !== "number") return destroy(conn)
+      return Effect.scoped(
+        Effect.flatMap(spare, (other) => other.executeUnprepared(`KILL QUERY ${Math.trunc(id)}`, [], undefined))
+      ).pipe(
+        Effect.timeoutOption("5 seconds"),
+        Effect.flatMap(Option.match({ onNone: () => destroy(conn), onSome: () => Effect.void })),
+        Effect.catchAll(() => destroy(conn))
+      )
+    },
+    // A half-read result cannot be skipped without reading it all: drop the connection.
+    streamAbandoned: (conn) => Effect.as(destroy(conn), false),
+    discard: destroy
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The PostgreSQL driver record: node-postgres pool under `@effect/sql-pg`.
+ *
+ * The pool is built here and handed to `PgClient.fromPool` so that the
+ * connect timeout bounds opening one connection only: pg-pool applies its
+ * `connectionTimeoutMillis` to waiting for a busy pool too, which would fail
+ * work that merely queues behind a full pool. Each client gets the timeout
+ * instead.
+ *
+ * @internal
+ */
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { Duration, Effect, Redacted } from "effect"
+import * as Pg from "pg"
+import * as Dialect from "../../query/Dialect.js"
+import type { IsolationLevel, RunResult } from "../Database.js"
+import type { ConnectionOptions } from "../DatabaseConfig.js"
+import { classify } from "./classifyPostgres.js"
+import type { Driver } from "./poolConnection.js"
+
+/**
+ * PostgreSQL-only settings.
+ *
+ * @internal
+ */
+export interface Extra {
+  readonly ssl?: Pg.ClientConfig["ssl"] | undefined
+  readonly applicationName?: string | undefined
+}
+
+const secret = (value: string | Redacted.Redacted | undefined) =>
+  value === undefined ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+const millis = (d: Duration.DurationInput | undefined) => d === undefined ? undefined : Duration.toMillis(d)
+
+const openPool = (options: ConnectionOptions & Extra) => {
+  const connectMillis = millis(options.connectTimeout ?? Duration.seconds(5))
+  class Client extends Pg.Client {
+    constructor(config?: string | Pg.ClientConfig) {
+      super({ ...(typeof config === "string" ? { connectionString: config } : config), connectionTimeoutMillis: connectMillis })
+    }
+  }
+  const ttl = options.connectionTTL === undefined ? undefined : Duration.toSeconds(options.connectionTTL)
+  const pool = new Pg.Pool({
+    connectionString: secret(options.url),
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    user: options.username,
+    password: secret(options.password),
+    ssl: options.ssl,
+    max: options.maxConnections ?? 10,
+    min: options.minConnections,
+    idleTimeoutMillis: millis(options.idleTimeout),
+    maxLifetimeSeconds: ttl === undefined ? undefined : Math.max(1, Math.round(ttl)),
+    application_name: options.applicationName ?? "effect-quarry",
+    Client: Client as unknown as new() => Pg.ClientBase
+  })
+  // An idle client's error (server restart) is reported on the next use; it must not crash the process.
+  pool.on("error", () => {})
+  return pool
+}
+
+const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
+
+const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: Pg.PoolClient }).pg
+
+/** @internal */
+export const driver = (extra: Extra): Driver => ({
+  dialect: Dialect.postgres,
+  system: "postgresql",
+  compiler: PgClient.makeCompiler(),
+  open: (options) =>
+    PgClient.fromPool({
+      acquire: Effect.acquireRelease(
+        Effect.sync(() => openPool({ ...options, ...extra })),
+        (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"))
+      ),
+      applicationName: extra.applicationName ?? "effect-quarry"
+    }),
+  classify,
+  begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
+  control: (conn, sql) => conn.executeRaw(sql, []),
+  runResult: (raw): RunResult => {
+    const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult | undefined
+    return { rowsAffected: result?.rowCount ?? 0, lastInsertId: undefined }
+  },
+  commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
+  // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
+  transactionLost: () => false,
+  prepare: () => Effect.void,
+  // @effect/sql-pg cancels an interrupted statement itself (pg_cancel_backend).
+  cancel: undefined,
+  // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
+  streamAbandoned: () => Effect.succeed(true),
+  discard: (conn) =>
+    Effect.sync(() => {
+      // An ended client is dropped by pg-pool when it is released.
+      pgClient(conn)?.end().catch(() => {})
+    })
+})
