@@ -20,7 +20,7 @@
  * const Users = Table.make(User, {
  *   name: "users",
  *   columns: { email: { unique: true } },
- *   indexes: [{ columns: ["name"] }]
+ *   indexes: [{ fields: ["name"] }]
  * })
  * ```
  *
@@ -251,7 +251,18 @@ export type Row<T extends Any> = Schema.Schema.Type<T["model"]>
  * @since 0.1.0
  * @category models
  */
-export type Insert<T extends Any> = Schema.Schema.Type<T["model"]["insert"]>
+export type Insert<T extends Any> = OptionalUndefined<Schema.Schema.Type<T["model"]["insert"]>>
+
+/**
+ * Keys whose type accepts `undefined` become optional (generated values such as
+ * `Model.DateTimeInsert` fields may be left out).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OptionalUndefined<A> =
+  & { readonly [K in keyof A as undefined extends A[K] ? never : K]: A[K] }
+  & { readonly [K in keyof A as undefined extends A[K] ? K : never]?: A[K] }
 
 /**
  * What an update takes (every field optional: a partial update).
