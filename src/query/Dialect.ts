@@ -56,6 +56,24 @@ export interface Dialect {
   readonly stringLiteral: (value: string) => string
   /** Indexes are declared inside CREATE TABLE (MySQL has no `CREATE INDEX IF NOT EXISTS`). */
   readonly inlineIndexes: boolean
+  /**
+   * Where a bound parameter has no column to take its type from (a CASE
+   * branch), the text around it that gives it the column's SQL type.
+   */
+  readonly castParam: ((sqlType: string) => readonly [string, string]) | undefined
+  /**
+   * A case-sensitive match of `subject` against a LIKE pattern (escape
+   * character `!`), given the SQL of both sides.
+   */
+  readonly likeCaseSensitive: (subject: string, pattern: string) => string
+  /** Rewrites a LIKE pattern (escape `!`) into what `likeCaseSensitive` takes, when it differs. */
+  readonly likePattern: ((pattern: string) => string) | undefined
+  /** Whether text values may contain NUL (U+0000). */
+  readonly textNul: boolean
+  /** Whether LIKE / GLOB patterns may contain NUL (SQLite's stop matching at it). */
+  readonly patternNul: boolean
+  /** Whether `SELECT ... FOR UPDATE` locks rows. */
+  readonly forUpdate: boolean
 }
 
 const standardLiteral = (value: string) => `'${value.split("'").join("''")}'`
@@ -64,6 +82,25 @@ const quoteWith = (q: string) => (identifier: string) => q + identifier.split(q)
 
 const stringType = (maxLength: number | undefined, text: string) =>
   maxLength === undefined ? text : `VARCHAR(${maxLength})`
+
+const likeEscaped = (subject: string, operator: string, pattern: string) =>
+  `${subject} ${operator} ${pattern} ESCAPE '!'`
+
+/** A LIKE pattern (escape `!`) as a GLOB pattern: GLOB is case-sensitive and has no ESCAPE clause. */
+const likeToGlob = (pattern: string): string => {
+  let out = ""
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]
+    if (c === "!" && i + 1 < pattern.length) {
+      const next = pattern[++i]
+      out += next === "*" || next === "?" || next === "[" ? `[${next}]` : next
+    } else if (c === "%") out += "*"
+    else if (c === "_") out += "?"
+    else if (c === "*" || c === "?" || c === "[") out += `[${c}]`
+    else out += c
+  }
+  return out
+}
 
 /**
  * SQLite: `?` placeholders, double-quoted identifiers, dynamic typing (booleans
@@ -111,7 +148,14 @@ export const sqlite: Dialect = {
   castText: (expr) => `CAST(${expr} AS TEXT)`,
   keyedText: undefined,
   stringLiteral: standardLiteral,
-  inlineIndexes: false
+  inlineIndexes: false,
+  castParam: undefined,
+  // LIKE ignores ASCII case in SQLite; GLOB does not
+  likeCaseSensitive: (subject, pattern) => `${subject} GLOB ${pattern}`,
+  likePattern: likeToGlob,
+  textNul: true,
+  patternNul: false,
+  forUpdate: false
 }
 
 /**
@@ -168,7 +212,13 @@ export const postgres: Dialect = {
   castText: (expr) => `${expr}::text`,
   keyedText: undefined,
   stringLiteral: standardLiteral,
-  inlineIndexes: false
+  inlineIndexes: false,
+  castParam: (sqlType) => ["CAST(", ` AS ${sqlType})`],
+  likeCaseSensitive: (subject, pattern) => likeEscaped(subject, "LIKE", pattern),
+  likePattern: undefined,
+  textNul: false,
+  patternNul: false,
+  forUpdate: true
 }
 
 /**
@@ -226,7 +276,14 @@ export const mysql: Dialect = {
   keyedText: "VARCHAR(255)",
   // backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES)
   stringLiteral: (value) => standardLiteral(value.split("\\").join("\\\\")),
-  inlineIndexes: true
+  inlineIndexes: true,
+  castParam: undefined,
+  // the default collations ignore case; a binary pattern makes the match exact
+  likeCaseSensitive: (subject, pattern) => likeEscaped(subject, "LIKE BINARY", pattern),
+  likePattern: undefined,
+  textNul: true,
+  patternNul: true,
+  forUpdate: true
 }
 
 /**

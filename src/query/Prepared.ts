@@ -1,0 +1,68 @@
+/**
+ * Prepared query values for hot paths: compiled once per dialect (SQL,
+ * parameter encoders and row decoder), then run many times with new
+ * arguments for their `Query.param` placeholders.
+ *
+ * @example
+ * ```ts
+ * import { Expr, Prepared, Query } from "effect-quarry"
+ *
+ * const byId: Prepared.Prepared<typeof q, { readonly id: number }> = Prepared.make(
+ *   Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id"))))
+ * )
+ * const user = byId.get({ id: 1 }) // Effect<User, NotFound | MultipleFound | ..., Database>
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect, Option, Stream } from "effect"
+import { Database, type RunResult } from "../layers/Database.js"
+import type { Failure } from "./Execute.js"
+import * as internal from "./internal/execute.js"
+import type * as Query from "./Query.js"
+
+/**
+ * A prepared query: `Q` run with arguments `P`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Prepared<Q, P = { readonly [name: string]: unknown }> {
+  readonly query: Q
+  /** Every row. */
+  readonly all: (args: P) => Effect.Effect<ReadonlyArray<Query.Row<Q>>, Failure, Database>
+  /** The one row (`NotFound` / `MultipleFound` otherwise). */
+  readonly get: (args: P) => Effect.Effect<Query.Row<Q>, Failure, Database>
+  /** The first row. */
+  readonly first: (args: P) => Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database>
+  /** The rows as a stream. */
+  readonly stream: (args: P) => Stream.Stream<Query.Row<Q>, Failure, Database>
+  /** Run a write. */
+  readonly run: (args: P) => Effect.Effect<RunResult, Failure, Database>
+}
+
+/**
+ * Prepare a query. Annotate the arguments' type where it is declared
+ * (`Prepared<typeof q, { id: number }>`); each argument is encoded with the
+ * schema of what its parameter meets, and a missing one fails with
+ * `ValidationError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <Q extends Query.Readable | Query.Write>(query: Q): Prepared<Q> => {
+  const readable = query as unknown as Query.Readable
+  const select = query._tag === "Select" ? query.ast : undefined
+  return {
+    query,
+    all: (args) => Effect.flatMap(Database, (db) => internal.all(db, readable, args)) as any,
+    get: (args) => Effect.flatMap(Database, (db) => internal.get(db, readable, args)) as any,
+    first: (args) =>
+      Effect.flatMap(Database, (db) =>
+        select === undefined
+          ? Effect.map(internal.all(db, readable, args), (rows) => Option.fromNullable(rows[0]))
+          : internal.first(db, select, args)) as any,
+    stream: (args) => Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, readable, args))) as any,
+    run: (args) => Effect.flatMap(Database, (db) => internal.run(db, query as unknown as Query.Write, args))
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * SELECT to SQL, and the layout of its result columns (what the decoder
+ * reads back).
+ */
+import type * as Table from "../../schema/Table.js"
+import type * as Ast from "../Ast.js"
+import type { Dialect } from "../Dialect.js"
+import { compile, condition, Ctx, type Slot, typeOf } from "./compileExpr.js"
+import { tableInfo } from "./tableInfo.js"
+import * as Values from "./values.js"
+
+/** The SQL and parameters of one statement; `slots` are the prepared query's parameters. */
+export interface Compiled {
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+  readonly slots: ReadonlyArray<Slot>
+}
+
+/** The columns one table contributes to a result row. */
+export interface Segment {
+  readonly table: Table.Any
+  /** Selected fields; undefined: all of them. */
+  readonly subset: ReadonlyArray<string> | undefined
+  readonly fields: ReadonlyArray<Table.ColumnDef>
+  /** The result column of each field. */
+  readonly aliases: ReadonlyArray<string>
+  /** A left-joined table: a row of NULLs is no row. */
+  readonly optional: boolean
+}
+
+/** What the result columns of a statement are. */
+export type Layout =
+  | { readonly _tag: "Rows"; readonly segments: ReadonlyArray<Segment> }
+  | { readonly _tag: "Projection"; readonly entries: ReadonlyArray<readonly [string, Values.ValueType | undefined]> }
+
+/** A compiled statement and the layout of its rows. */
+export interface CompiledSelect extends Compiled {
+  readonly layout: Layout
+}
+
+/** A column as a result column: cast to text where 64-bit integers must be read exactly. */
+export const resultColumn = (ctx: Ctx, column: Ast.Column, alias: string): string => {
+  const sql = ctx.column(column)
+  const read = Values.isBigInt(column.def.type.kind) && ctx.dialect.bigintReadAsText ? ctx.dialect.castText(sql) : sql
+  return read === sql && alias === column.def.name ? sql : `${read} AS ${ctx.quote(alias)}`
+}
+
+const segments = new WeakMap<Table.Any, Map<string, Segment>>()
+
+/**
+ * The result columns of one table's fields, aliased by field name (or
+ * `prefix.field`). Memoized per table, so that decoders and column lists
+ * built for a segment are shared by every query selecting it.
+ */
+export const segment = (table: Table.Any, subset: ReadonlyArray<string> | undefined, prefix: string, optional: boolean): Segment => {
+  let byKey = segments.get(table)
+  if (byKey === undefined) {
+    byKey = new Map()
+    segments.set(table, byKey)
+  }
+  const key = `${prefix}|${optional}|${subset === undefined ? "*" : subset.join(",")}`
+  let seg = byKey.get(key)
+  if (seg === undefined) {
+    const fields = subset === undefined ? table.columns : subset.map((f) => table.field(f))
+    seg = { table, subset, fields, aliases: fields.map((d) => prefix + d.field), optional }
+    byKey.set(key, seg)
+  }
+  return seg
+}
+
+const columnLists = new WeakMap<Segment, Map<string, string>>()
+
+/** The SQL of a segment's result columns (memoized per dialect and qualification). */
+const columnsOf = (ctx: Ctx, seg: Segment): string => {
+  let byKey = columnLists.get(seg)
+  if (byKey === undefined) {
+    byKey = new Map()
+    columnLists.set(seg, byKey)
+  }
+  const key = `${ctx.dialect.name}|${ctx.qualify}`
+  let sql = byKey.get(key)
+  if (sql === undefined) {
+    sql = seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", ")
+    byKey.set(key, sql)
+  }
+  return sql
+}
+
+const selection = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
+  if (select.projection !== undefined) {
+    const entries = select.projection.map(([key, expr]) => [key, typeOf(expr)] as const)
+    const sql = select.projection.map(([key, expr], i) => {
+      const type = entries[i][1]
+      const compiled = compile(ctx, expr)
+      const read = type !== undefined && Values.isBigInt(type.kind) && ctx.dialect.bigintReadAsText
+        ? ctx.dialect.castText(compiled)
+        : compiled
+      return `${read} AS ${ctx.quote(key)}`
+    })
+    return { sql: sql.join(", "), layout: { _tag: "Projection", entries } }
+  }
+  const joined = select.joins.length > 0
+  const segs = [
+    segment(select.from, select.fields, joined ? "0." : "", false),
+    ...select.joins.map((j, i) => segment(j.table, undefined, `${i + 1}.`, j.kind === "left"))
+  ]
+  return { sql: segs.map((s) => columnsOf(ctx, s)).join(", "), layout: { _tag: "Rows", segments: segs } }
+}
+
+const orderBy = (ctx: Ctx, order: Ast.Order): string => {
+  const direction = order.direction === "asc" ? "ASC" : "DESC"
+  if (order.nulls === undefined) return `${compile(ctx, order.expr)} ${direction}`
+  if (ctx.dialect.nullsOrdering) return `${compile(ctx, order.expr)} ${direction} NULLS ${order.nulls.toUpperCase()}`
+  // emulated: sort on IS NULL first (true sorts after false)
+  const isNull = `${compile(ctx, order.expr)} IS NULL ${order.nulls === "first" ? "DESC" : "ASC"}`
+  return `${isNull}, ${compile(ctx, order.expr)} ${direction}`
+}
+
+const bound = (ctx: Ctx, node: Ast.Value | Ast.Param | Ast.Raw): string =>
+  node._tag === "Value"
+    ? ctx.bind(node.value)
+    : node._tag === "Param"
+    ? ctx.bindParam(node, Values.genericEncoder(ctx.dialect))
+    : compile(ctx, node)
+
+/** Compile a SELECT into a context (also used for subqueries). */
+export const selectInto = (ctx: Ctx, select: Ast.Select): string => selectWithLayout(ctx, select).sql
+
+const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
+  tableInfo(select.from)
+  for (const j of select.joins) tableInfo(j.table)
+  const qualify = ctx.qualify
+  if (select.joins.length > 0) ctx.qualify = true
+  const columns = selection(ctx, select)
+  let sql = `SELECT ${select.distinct ? "DISTINCT " : ""}${columns.sql} FROM ${ctx.quote(select.from.name)}`
+  for (const j of select.joins) {
+    sql += ` ${j.kind === "inner" ? "INNER" : "LEFT"} JOIN ${ctx.quote(j.table.name)} ON ${condition(ctx, j.on)}`
+  }
+  if (select.where !== undefined) sql += ` WHERE ${condition(ctx, select.where)}`
+  if (select.groupBy.length > 0) sql += ` GROUP BY ${select.groupBy.map((e) => compile(ctx, e)).join(", ")}`
+  if (select.having !== undefined) sql += ` HAVING ${condition(ctx, select.having)}`
+  if (select.orderBy.length > 0) sql += ` ORDER BY ${select.orderBy.map((o) => orderBy(ctx, o)).join(", ")}`
+  if (select.limit !== undefined) sql += ` LIMIT ${bound(ctx, select.limit)}`
+  else if (select.offset !== undefined && ctx.dialect.limitForOffsetOnly !== undefined) {
+    sql += ` LIMIT ${ctx.dialect.limitForOffsetOnly}`
+  }
+  if (select.offset !== undefined) sql += ` OFFSET ${bound(ctx, select.offset)}`
+  if (select.lock) sql += ctx.dialect.forUpdate ? " FOR UPDATE" : ""
+  ctx.qualify = qualify
+  return { sql, layout: columns.layout }
+}
+
+/** A fresh compilation context. */
+export const context = (dialect: Dialect): Ctx => new Ctx(dialect, selectInto)
+
+/** Compile a SELECT statement. */
+export const compileSelect = (dialect: Dialect, select: Ast.Select): CompiledSelect => {
+  const ctx = context(dialect)
+  const { layout, sql } = selectWithLayout(ctx, select)
+  return { sql, params: ctx.params, slots: ctx.slots, layout }
+}
+
+/** `SELECT COUNT(*)` of a query's rows (wrapping it when it groups, limits or is distinct). */
+export const compileCount = (dialect: Dialect, select: Ast.Select): Compiled => {
+  const ctx = context(dialect)
+  const simple = !select.distinct && select.groupBy.length === 0 && select.having === undefined &&
+    select.limit === undefined && select.offset === undefined && select.projection === undefined
+  const count: ReadonlyArray<readonly [string, Ast.Expr]> = [["count", { _tag: "Aggregate", fn: "COUNT", arg: undefined, distinct: false }]]
+  const sql = simple
+    ? selectInto(ctx, { ...select, projection: count, orderBy: [] })
+    : `SELECT COUNT(*) AS ${ctx.quote("count")} FROM (${selectInto(ctx, select)}) ${ctx.quote("q")}`
+  return { sql, params: ctx.params, slots: ctx.slots }
+}

@@ -1,0 +1,187 @@
+/**
+ * INSERT / UPDATE / DELETE to SQL. Inserts are encoded with the model's
+ * insert variant first, grouped by the fields each row sets, and chunked so
+ * that no statement carries more than the dialect's bind-parameter limit.
+ */
+import { Either } from "effect"
+import * as Codec from "../../schema/Codec.js"
+import type * as Table from "../../schema/Table.js"
+import type * as Ast from "../Ast.js"
+import type { Dialect } from "../Dialect.js"
+import * as QueryError from "../QueryError.js"
+import { compile, condition, type Ctx } from "./compileExpr.js"
+import { type Compiled, context, resultColumn, segment, type Segment } from "./compileSelect.js"
+import { tableInfo } from "./tableInfo.js"
+import * as Values from "./values.js"
+
+/** One INSERT statement and the rows it carries. */
+export interface InsertChunk extends Compiled {
+  /** Positions of its rows in the insert's input. */
+  readonly indexes: ReadonlyArray<number>
+  /** The fields it sets, in order. */
+  readonly fields: ReadonlyArray<Table.ColumnDef>
+  /** Each row's driver values, in `fields` order. */
+  readonly values: ReadonlyArray<ReadonlyArray<unknown>>
+}
+
+/** The columns a write returns. */
+export const returningSegment = (table: Table.Any, fields: ReadonlyArray<string>): Segment =>
+  segment(table, fields.length === table.columns.length ? undefined : fields, "", false)
+
+const returning = (ctx: Ctx, seg: Segment): string =>
+  " RETURNING " +
+  seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", ")
+
+/** Encode insert rows: model insert variant, then the driver conversion of each column. */
+const encodeRows = (dialect: Dialect, table: Table.Any, rows: ReadonlyArray<unknown>) => {
+  const encode = tableInfo(table).insertEncode
+  const columns = table.columns
+  const converts = columns.map((def) => Values.driverEncoder(dialect, Codec.toDriver(dialect, def.type.kind)))
+  const groups = new Map<string, { fields: Array<Table.ColumnDef>; indexes: Array<number>; values: Array<Array<unknown>> }>()
+  for (let index = 0; index < rows.length; index++) {
+    const encoded = encode(rows[index])
+    if (Either.isLeft(encoded)) return Values.fail(QueryError.fromParseError(table.name, encoded.left))
+    const record = encoded.right as Record<string, unknown>
+    // rows are grouped by the fields they set: absent fields take their SQL default
+    let key = ""
+    const present: Array<number> = []
+    for (let i = 0; i < columns.length; i++) {
+      if (record[columns[i].field] !== undefined) {
+        key += `${i},`
+        present.push(i)
+      }
+    }
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { fields: present.map((i) => columns[i]), indexes: [], values: [] }
+      groups.set(key, group)
+    }
+    const values = new Array<unknown>(present.length)
+    for (let j = 0; j < present.length; j++) values[j] = converts[present[j]](record[columns[present[j]].field])
+    group.indexes.push(index)
+    group.values.push(values)
+  }
+  return [...groups.values()]
+}
+
+/** The unique keys a row setting `fields` could conflict on. */
+const uniqueKeys = (table: Table.Any, fields: ReadonlyArray<Table.ColumnDef>): Array<ReadonlyArray<Table.ColumnDef>> => {
+  const keys: Array<ReadonlyArray<Table.ColumnDef>> = []
+  if (table.primaryKey.length > 0) keys.push(table.primaryKey)
+  for (const def of table.columns) if (def.unique && !(def.primaryKey && table.primaryKey.length === 1)) keys.push([def])
+  keys.push(...table.unique)
+  return keys.filter((key) => key.every((d) => fields.includes(d)))
+}
+
+const sameFields = (a: ReadonlyArray<Table.ColumnDef>, b: ReadonlyArray<string>) =>
+  a.length === b.length && a.every((d) => b.includes(d.field))
+
+/** The fields an upsert overwrites: those named, or every field the row sets except the target. */
+const updated = (conflict: Ast.Conflict & { _tag: "DoUpdate" }, fields: ReadonlyArray<Table.ColumnDef>) =>
+  conflict.update ?? fields.map((d) => d.field).filter((f) => !conflict.target.includes(f))
+
+const conflictClause = (ctx: Ctx, insert: Ast.Insert, fields: ReadonlyArray<Table.ColumnDef>): string => {
+  const conflict = insert.conflict
+  if (conflict === undefined) return ""
+  const q = (field: string) => ctx.quote(insert.table.field(field).name)
+  if (ctx.dialect.upsert === "on-conflict") {
+    if (conflict._tag === "DoNothing") return " ON CONFLICT DO NOTHING"
+    const set = updated(conflict, fields)
+    const update = set.length > 0 ? set : conflict.target.slice(0, 1)
+    return ` ON CONFLICT (${conflict.target.map(q).join(", ")}) DO UPDATE SET ` +
+      update.map((f) => `${q(f)} = excluded.${q(f)}`).join(", ")
+  }
+  // ON DUPLICATE KEY fires on any unique key: the target must be the only one the row can hit
+  const keys = uniqueKeys(insert.table, fields)
+  if (conflict._tag === "DoUpdate" && (keys.length !== 1 || !sameFields(keys[0], conflict.target))) {
+    return Values.unsupported(
+      ctx.dialect,
+      `an upsert on (${conflict.target.join(", ")}) when the inserted row may also conflict on another unique key`
+    )
+  }
+  if (conflict._tag === "DoNothing" || updated(conflict, fields).length === 0) {
+    // a no-op assignment, unlike INSERT IGNORE, which would also swallow other errors
+    const first = q((keys[0] ?? fields)[0]?.field ?? insert.table.columns[0].field)
+    return ` ON DUPLICATE KEY UPDATE ${first} = ${first}`
+  }
+  return ` ON DUPLICATE KEY UPDATE ${updated(conflict, fields).map((f) => `${q(f)} = VALUES(${q(f)})`).join(", ")}`
+}
+
+/** Compile an INSERT into one or more statements. */
+export const compileInsert = (dialect: Dialect, insert: Ast.Insert): ReadonlyArray<InsertChunk> => {
+  const table = insert.table
+  const groups = encodeRows(dialect, table, insert.rows)
+  const ret = insert.returning !== undefined && dialect.returning.insert
+    ? returningSegment(table, insert.returning)
+    : undefined
+  const chunks: Array<InsertChunk> = []
+  for (const group of groups) {
+    const width = Math.max(1, group.fields.length)
+    const perStatement = group.fields.length === 0 ? 1 : Math.max(1, Math.floor(dialect.maxParams / width))
+    for (let start = 0; start < group.values.length; start += perStatement) {
+      const ctx = context(dialect)
+      const values = group.values.slice(start, start + perStatement)
+      let sql = `INSERT INTO ${ctx.quote(table.name)} `
+      if (group.fields.length === 0) sql += dialect.insertDefaultValues
+      else {
+        sql += `(${group.fields.map((d) => ctx.quote(d.name)).join(", ")}) VALUES `
+        sql += values.map((row) => `(${row.map((v) => ctx.bind(v)).join(", ")})`).join(", ")
+      }
+      sql += conflictClause(ctx, insert, group.fields)
+      if (ret !== undefined) sql += returning(ctx, ret)
+      chunks.push({
+        sql,
+        params: ctx.params,
+        slots: ctx.slots,
+        indexes: group.indexes.slice(start, start + perStatement),
+        fields: group.fields,
+        values
+      })
+    }
+  }
+  return chunks
+}
+
+/** Compile an UPDATE (with RETURNING when asked and native). */
+export const compileUpdate = (dialect: Dialect, update: Ast.Update, where = update.where): Compiled => {
+  const ctx = context(dialect)
+  const info = tableInfo(update.table)
+  if (update.set.length === 0) {
+    return Values.fail(
+      new QueryError.ValidationError({ table: update.table.name, column: undefined, reason: "an update must set at least one field", cause: undefined })
+    )
+  }
+  const assignments = update.set.map(([field, expr]) => {
+    const column = info.columns.get(field)
+    if (column === undefined) throw new Error(`table ${update.table.name} has no field ${field}`)
+    const target = ctx.quote(column.def.name)
+    if (expr._tag === "Value") return `${target} = ${ctx.bind(Values.columnEncoder(column, dialect, "update")(expr.value))}`
+    if (expr._tag === "Param") return `${target} = ${ctx.bindParam(expr, Values.columnEncoder(column, dialect, "update"))}`
+    return `${target} = ${compile(ctx, expr)}`
+  })
+  let sql = `UPDATE ${ctx.quote(update.table.name)} SET ${assignments.join(", ")}`
+  if (where !== undefined) sql += ` WHERE ${condition(ctx, where)}`
+  if (update.returning !== undefined && dialect.returning.update) {
+    sql += returning(ctx, returningSegment(update.table, update.returning))
+  }
+  return { sql, params: ctx.params, slots: ctx.slots }
+}
+
+/** Compile a DELETE (with RETURNING when asked and native). */
+export const compileDelete = (dialect: Dialect, del: Ast.Delete, where = del.where): Compiled => {
+  const ctx = context(dialect)
+  tableInfo(del.table)
+  let sql = `DELETE FROM ${ctx.quote(del.table.name)}`
+  if (where !== undefined) sql += ` WHERE ${condition(ctx, where)}`
+  if (del.returning !== undefined && dialect.returning.delete) {
+    sql += returning(ctx, returningSegment(del.table, del.returning))
+  }
+  return { sql, params: ctx.params, slots: ctx.slots }
+}
+
+/** Compile a raw statement. */
+export const compileRaw = (dialect: Dialect, raw: Ast.RawQuery): Compiled => {
+  const ctx = context(dialect)
+  const sql = compile(ctx, raw.sql)
+  return { sql, params: ctx.params, slots: ctx.slots }
+}

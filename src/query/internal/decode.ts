@@ -1,0 +1,119 @@
+/**
+ * Rows back from the driver to decoded values: per-column driver conversion
+ * (precomputed, skipped where none is needed), then the model's schema (the
+ * Model class for whole rows, a Struct of the selected fields otherwise).
+ */
+import { Either, type ParseResult, Schema } from "effect"
+import * as Codec from "../../schema/Codec.js"
+import type { Row } from "../../layers/Database.js"
+import type { Dialect } from "../Dialect.js"
+import * as QueryError from "../QueryError.js"
+import type { Layout, Segment } from "./compileSelect.js"
+import { tableInfo } from "./tableInfo.js"
+
+/** Decodes one driver row. */
+export type DecodeRow = (row: Row) => Either.Either<unknown, QueryError.ValidationError>
+
+/** Decodes every row. */
+export type DecodeRows = (rows: ReadonlyArray<Row>) => Either.Either<Array<unknown>, QueryError.ValidationError>
+
+const failed = (table: string | undefined, error: ParseResult.ParseError): Either.Either<never, QueryError.ValidationError> =>
+  Either.left(QueryError.fromParseError(table, error))
+
+/** A successful decode, as the decoder's result type (no re-allocation). */
+const ok = (decoded: Either.Right<ParseResult.ParseError, unknown>) =>
+  decoded as unknown as Either.Either<unknown, QueryError.ValidationError>
+
+const segmentDecoders = new WeakMap<Segment, Map<string, DecodeRow>>()
+
+/** The decoder of one table's columns in a row (memoized per segment and dialect). */
+export const segmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
+  let byDialect = segmentDecoders.get(seg)
+  if (byDialect === undefined) {
+    byDialect = new Map()
+    segmentDecoders.set(seg, byDialect)
+  }
+  let decoder = byDialect.get(dialect.name)
+  if (decoder === undefined) {
+    decoder = makeSegmentDecoder(dialect, seg)
+    byDialect.set(dialect.name, decoder)
+  }
+  return decoder
+}
+
+/** The decoder of one table's columns in a row; NULL-only columns of a left join are `null`. */
+const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
+  const info = tableInfo(seg.table)
+  const n = seg.fields.length
+  const keys = seg.fields.map((d) => d.field)
+  const aliases = seg.aliases
+  const converts = seg.fields.map((d) => Codec.fromDriver(dialect, d.type.kind))
+  const absent = seg.fields.map((d) => info.columns.get(d.field)!.nullIsAbsent)
+  const decode = Schema.decodeUnknownEither(info.rowSchema(seg.subset))
+  const pk = seg.table.primaryKey.filter((d) => seg.fields.includes(d))
+  const probe = seg.optional ? (pk.length > 0 ? pk : seg.fields).map((d) => aliases[seg.fields.indexOf(d)]) : undefined
+  const name = seg.table.name
+  return (row) => {
+    if (probe !== undefined && probe.every((a) => row[a] === null || row[a] === undefined)) return Either.right(null)
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < n; i++) {
+      const raw = row[aliases[i]]
+      if (absent[i] && (raw === null || raw === undefined)) continue
+      const convert = converts[i]
+      out[keys[i]] = convert === undefined ? raw : convert(raw)
+    }
+    const decoded = decode(out)
+    return Either.isLeft(decoded) ? failed(name, decoded.left) : ok(decoded)
+  }
+}
+
+/** The decoder of a statement's rows, from its layout. */
+export const rowDecoder = (dialect: Dialect, layout: Layout): DecodeRow => {
+  if (layout._tag === "Projection") {
+    const keys = layout.entries.map(([k]) => k)
+    const converts = layout.entries.map(([, t]) => (t === undefined ? undefined : Codec.fromDriver(dialect, t.kind)))
+    const decode = Schema.decodeUnknownEither(
+      Schema.Struct(Object.fromEntries(layout.entries.map(([k, t]) => [k, t?.schema ?? Schema.Unknown])))
+    )
+    return (row) => {
+      const out: Record<string, unknown> = {}
+      for (let i = 0; i < keys.length; i++) {
+        const convert = converts[i]
+        out[keys[i]] = convert === undefined ? row[keys[i]] : convert(row[keys[i]])
+      }
+      const decoded = decode(out)
+      return Either.isLeft(decoded) ? failed(undefined, decoded.left) : ok(decoded)
+    }
+  }
+  const decoders = layout.segments.map((s) => segmentDecoder(dialect, s))
+  if (decoders.length === 1) return decoders[0]
+  return (row) => {
+    const out = new Array<unknown>(decoders.length)
+    for (let i = 0; i < decoders.length; i++) {
+      const decoded = decoders[i](row)
+      if (Either.isLeft(decoded)) return Either.left(decoded.left)
+      out[i] = decoded.right
+    }
+    return Either.right(out)
+  }
+}
+
+/** Decode every row with a row decoder, stopping at the first failure. */
+export const rowsDecoder = (decodeRow: DecodeRow): DecodeRows => (rows) => {
+  const out = new Array<unknown>(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const decoded = decodeRow(rows[i])
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    out[i] = decoded.right
+  }
+  return Either.right(out)
+}
+
+/** The decoder of a raw statement's rows, with the caller's schema. */
+export const rawDecoder = (schema: Schema.Schema<any, any, never>): DecodeRow => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (row) => {
+    const decoded = decode(row)
+    return Either.isLeft(decoded) ? failed(undefined, decoded.left) : ok(decoded)
+  }
+}

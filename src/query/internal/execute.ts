@@ -1,0 +1,143 @@
+/**
+ * Execution of query values on a database, with or without a prepared
+ * query's arguments; shared by `Query` and `Prepared`.
+ */
+import { Effect, Either, Option, Stream } from "effect"
+import type { Database, RunResult, Statement } from "../../layers/Database.js"
+import type { DatabaseError } from "../../layers/DatabaseError.js"
+import type * as Ast from "../Ast.js"
+import type { Dialect } from "../Dialect.js"
+import * as QueryError from "../QueryError.js"
+import { type Args, bind, guard } from "./bind.js"
+import type { Compiled } from "./compileSelect.js"
+import { compileDelete, compileUpdate } from "./compileWrite.js"
+import { aggregatePlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
+import { read, runReturning, runWrite, single } from "./run.js"
+import * as Values from "./values.js"
+
+type Failure = QueryError.QueryError | DatabaseError
+type Readable = { readonly _tag: "Select" | "Returning" | "Raw"; readonly ast: Ast.Statement }
+
+/** Every row of a readable query. */
+export const all = (db: Database, self: Readable, args: Args): Effect.Effect<Array<unknown>, Failure> => {
+  const ast = self.ast
+  switch (ast._tag) {
+    case "Select":
+      return read(db, () => selectPlan(ast, "all", db.dialect), args)
+    case "RawQuery":
+      return read(db, () => rawPlan(ast, db.dialect), args)
+    case "Insert":
+    case "Update":
+    case "Delete":
+      return runReturning(db, ast, ast.returning!, args)
+  }
+}
+
+const selectIn = (db: Database, select: Ast.Select, mode: ReadMode, args: Args) =>
+  read(db, () => selectPlan(select, mode, db.dialect), args)
+
+/** The one row of a query. */
+export const get = (db: Database, self: Readable, args: Args): Effect.Effect<unknown, Failure> => {
+  const ast = self.ast
+  if (ast._tag === "Select") {
+    // the hot path (a prepared get by key): one step, and only the single row is decoded
+    return guard(() => {
+      const plan = selectPlan(ast, "get", db.dialect)
+      return Effect.flatMap(
+        db.all(bind(plan.statement, args)),
+        (rows): Either.Either<unknown, QueryError.QueryError> =>
+          rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
+      )
+    })
+  }
+  const table = ast._tag === "RawQuery" ? undefined : ast.table.name
+  return Effect.flatMap(all(db, self, args), (rows) => single(rows, table, undefined))
+}
+
+/** The first row (by the query's order, else the primary key). */
+export const first = (db: Database, select: Ast.Select, args: Args): Effect.Effect<Option.Option<unknown>, Failure> =>
+  Effect.map(selectIn(db, select, "first", args), (rows) => Option.fromNullable(rows[0]))
+
+/** The last row (by the query's order reversed, else the primary key descending). */
+export const last = (db: Database, select: Ast.Select, args: Args): Effect.Effect<Option.Option<unknown>, Failure> =>
+  Effect.map(selectIn(db, select, "last", args), (rows) => Option.fromNullable(rows[rows.length - 1]))
+
+/** The number of rows. */
+export const count = (db: Database, select: Ast.Select, args: Args): Effect.Effect<number, Failure> =>
+  Effect.map(read(db, () => countPlan(select, db.dialect), args), (rows) => (rows[0] as { count: number }).count)
+
+/** Whether there is any row. */
+export const exists = (db: Database, select: Ast.Select, args: Args): Effect.Effect<boolean, Failure> =>
+  isPlain(select)
+    ? Effect.map(selectIn(db, select, "exists", args), (rows) => rows.length > 0)
+    : Effect.map(count(db, select, args), (n) => n > 0)
+
+/** Aggregates over the rows, as one record. */
+export const aggregate = (
+  db: Database,
+  select: Ast.Select,
+  fields: ReadonlyArray<readonly [string, Ast.Expr]>,
+  args: Args
+): Effect.Effect<unknown, Failure> =>
+  Effect.map(read(db, () => aggregatePlan(select, fields, db.dialect), args), (rows) => rows[0])
+
+/** The rows as a stream, decoded one by one, in constant memory. */
+export const stream = (db: Database, self: Readable, args: Args): Stream.Stream<unknown, Failure> => {
+  try {
+    const ast = self.ast
+    const plan = ast._tag === "Select"
+      ? selectPlan(ast, "all", db.dialect)
+      : ast._tag === "RawQuery"
+      ? rawPlan(ast, db.dialect)
+      : Values.unsupported(db.dialect, "streaming the rows of a write")
+    return Stream.mapEffect(db.stream(bind(plan.statement, args)), plan.decodeRow)
+  } catch (e) {
+    if (e instanceof Values.Fail) return Stream.fail(e.error)
+    throw e
+  }
+}
+
+/** Run a write. */
+export const run = (
+  db: Database,
+  self: { readonly ast: Ast.Insert | Ast.Update | Ast.Delete },
+  args: Args
+): Effect.Effect<RunResult, Failure> => runWrite(db, self.ast, args)
+
+/** The main statement of a query, for inspection. */
+export const compile = (ast: Ast.Statement, dialect: Dialect): Either.Either<Statement, QueryError.CompileError> =>
+  Either.map(compiled(ast, dialect), (c) => ({ sql: c.sql, params: c.params }))
+
+const compiled = (ast: Ast.Statement, dialect: Dialect): Either.Either<Compiled, QueryError.CompileError> => {
+  try {
+    switch (ast._tag) {
+      case "Select":
+        return Either.right(selectPlan(ast, "all", dialect).statement)
+      case "RawQuery":
+        return Either.right(rawPlan(ast, dialect).statement)
+      case "Insert":
+        return Either.right(insertPlan(ast, dialect)[0] ?? { sql: "", params: [], slots: [] })
+      case "Update":
+        return Either.right(compileUpdate(dialect, ast))
+      case "Delete":
+        return Either.right(compileDelete(dialect, ast))
+    }
+  } catch (e) {
+    if (e instanceof Values.Fail) return Either.left(e.error)
+    throw e
+  }
+}
+
+/** Every statement an insert runs (one per chunk), for inspection. */
+export const compileAll = (
+  ast: Ast.Statement,
+  dialect: Dialect
+): Either.Either<ReadonlyArray<Statement>, QueryError.CompileError> => {
+  if (ast._tag !== "Insert") return Either.map(compile(ast, dialect), (s) => [s])
+  try {
+    return Either.right(insertPlan(ast, dialect).map((c) => ({ sql: c.sql, params: c.params })))
+  } catch (e) {
+    if (e instanceof Values.Fail) return Either.left(e.error)
+    throw e
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Execution plans: the compiled SQL of a statement for one dialect and one
+ * way of reading it (all, get, first, ...), with its row decoder. Plans are
+ * memoized on the (immutable) AST node, so a query value compiles once per
+ * dialect and mode however often it runs.
+ */
+import type * as Table from "../../schema/Table.js"
+import * as Ast from "../Ast.js"
+import type { Dialect } from "../Dialect.js"
+import type { Compiled, Layout } from "./compileSelect.js"
+import { compileCount, compileSelect } from "./compileSelect.js"
+import { compileInsert, compileRaw, type InsertChunk, returningSegment } from "./compileWrite.js"
+import { type DecodeRow, type DecodeRows, rawDecoder, rowDecoder, rowsDecoder, segmentDecoder } from "./decode.js"
+import * as Values from "./values.js"
+
+const cache = new WeakMap<object, Map<string, unknown>>()
+
+/** Memoize `make()` on an AST node under a key (failures are not memoized). */
+export const memo = <A>(node: object, key: string, make: () => A): A => {
+  let byKey = cache.get(node)
+  if (byKey === undefined) {
+    byKey = new Map()
+    cache.set(node, byKey)
+  }
+  if (byKey.has(key)) return byKey.get(key) as A
+  const value = make()
+  byKey.set(key, value)
+  return value
+}
+
+/** A statement that returns rows, and how to decode them. */
+export interface ReadPlan {
+  readonly statement: Compiled
+  readonly decodeRow: DecodeRow
+  readonly decodeRows: DecodeRows
+  readonly table: string | undefined
+}
+
+/** How a SELECT is read. */
+export type ReadMode = "all" | "get" | "first" | "last" | "exists"
+
+const readPlan = (dialect: Dialect, statement: Compiled, layout: Layout, table: string | undefined): ReadPlan => {
+  const decodeRow = rowDecoder(dialect, layout)
+  return { statement, decodeRow, decodeRows: rowsDecoder(decodeRow), table }
+}
+
+/** A limit Quarry adds itself: SQL structure, written as a literal (a bound LIMIT also costs SQLite more). */
+const literal = (n: number): Ast.Raw => ({ _tag: "Raw", strings: [String(n)], values: [] })
+
+const limitAtMost = (select: Ast.Select, n: number): Ast.Select["limit"] => {
+  const limit = select.limit
+  if (limit === undefined && select.offset === undefined && pinsKey(select)) return undefined
+  return limit === undefined || (limit._tag === "Value" && typeof limit.value === "number" && limit.value > n)
+    ? literal(n)
+    : limit
+}
+
+/** Whether the WHERE fixes every primary key column by equality: at most one row can match. */
+const pinsKey = (select: Ast.Select): boolean => {
+  const pk = select.from.primaryKey
+  if (pk.length === 0 || select.joins.length > 0 || select.groupBy.length > 0 || select.where === undefined) return false
+  const conjuncts = select.where._tag === "And" ? select.where.exprs : [select.where]
+  return pk.every((def) =>
+    conjuncts.some((e) =>
+      e._tag === "Compare" && e.op === "=" && e.left._tag === "Column" && e.left.def === def &&
+      ((e.right._tag === "Value" && e.right.value !== null) || e.right._tag === "Param")
+    )
+  )
+}
+
+const byPrimaryKey = (table: Table.Any, direction: "asc" | "desc"): ReadonlyArray<Ast.Order> =>
+  table.primaryKey.map((def) => ({
+    _tag: "Order",
+    expr: { _tag: "Column", table: table.name, def },
+    direction,
+    nulls: undefined
+  }))
+
+const reversed = (order: Ast.Order): Ast.Order => ({
+  ...order,
+  direction: order.direction === "asc" ? "desc" : "asc",
+  nulls: order.nulls === undefined ? undefined : order.nulls === "first" ? "last" : "first"
+})
+
+const one: ReadonlyArray<readonly [string, Ast.Expr]> = [["one", { _tag: "Raw", strings: ["1"], values: [] }]]
+
+/** Whether a SELECT's rows are its rows as filtered (no slicing, grouping or DISTINCT). */
+export const isPlain = (select: Ast.Select): boolean =>
+  select.limit === undefined && select.offset === undefined && !select.distinct && select.groupBy.length === 0 &&
+  select.having === undefined
+
+/** The SELECT actually run for a mode. */
+const variant = (select: Ast.Select, mode: ReadMode): Ast.Select => {
+  switch (mode) {
+    case "all":
+      return select
+    case "get":
+      return { ...select, limit: limitAtMost(select, 2) }
+    case "first": {
+      const orderBy = select.orderBy.length > 0 ? select.orderBy : byPrimaryKey(select.from, "asc")
+      return { ...select, orderBy, limit: limitAtMost(select, 1) }
+    }
+    case "last": {
+      // a sliced (or unordered, keyless) query is read whole and its last row taken
+      if (select.limit !== undefined || select.offset !== undefined) return select
+      if (select.orderBy.length === 0 && select.from.primaryKey.length === 0) return select
+      const orderBy = select.orderBy.length > 0 ? select.orderBy.map(reversed) : byPrimaryKey(select.from, "desc")
+      return { ...select, orderBy, limit: literal(1) }
+    }
+    case "exists":
+      return { ...select, projection: one, orderBy: [], limit: literal(1) }
+  }
+}
+
+/** The plan reading a SELECT in a mode. */
+export const selectPlan = (select: Ast.Select, mode: ReadMode, dialect: Dialect): ReadPlan =>
+  memo(select, `${mode}:${dialect.name}`, () => {
+    const compiled = compileSelect(dialect, variant(select, mode))
+    return readPlan(dialect, compiled, compiled.layout, select.from.name)
+  })
+
+/** The plan counting a SELECT's rows. */
+export const countPlan = (select: Ast.Select, dialect: Dialect): ReadPlan =>
+  memo(select, `count:${dialect.name}`, () =>
+    readPlan(dialect, compileCount(dialect, select), { _tag: "Projection", entries: [["count", Values.types.count]] }, select.from.name))
+
+/** The plan of an aggregate over a SELECT's rows. */
+export const aggregatePlan = (
+  select: Ast.Select,
+  fields: ReadonlyArray<readonly [string, Ast.Expr]>,
+  dialect: Dialect
+): ReadPlan => {
+  const compiled = compileSelect(dialect, { ...select, projection: fields, orderBy: [] })
+  return readPlan(dialect, compiled, compiled.layout, select.from.name)
+}
+
+/** The plan of a raw statement. */
+export const rawPlan = (raw: Ast.RawQuery, dialect: Dialect): ReadPlan =>
+  memo(raw, dialect.name, () => {
+    const decodeRow = rawDecoder(raw.schema)
+    return { statement: compileRaw(dialect, raw), decodeRow, decodeRows: rowsDecoder(decodeRow), table: undefined }
+  })
+
+/** The statements of an INSERT. */
+export const insertPlan = (insert: Ast.Insert, dialect: Dialect): ReadonlyArray<InsertChunk> =>
+  memo(insert, dialect.name, () => compileInsert(dialect, insert))
+
+/** The decoder of the rows a write returns. */
+export const returningDecoder = (
+  table: Table.Any,
+  fields: ReadonlyArray<string>,
+  dialect: Dialect
+): DecodeRow => segmentDecoder(dialect, returningSegment(table, fields))

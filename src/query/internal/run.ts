@@ -1,0 +1,105 @@
+/**
+ * Running plans on a `Database`: binding a prepared query's arguments,
+ * reading and decoding rows, and writes — chunked inserts in one
+ * transaction, and RETURNING emulated inside a transaction where the dialect
+ * lacks it.
+ */
+import { Effect, Either } from "effect"
+import type { Database, RunResult } from "../../layers/Database.js"
+import type { DatabaseError } from "../../layers/DatabaseError.js"
+import type * as Ast from "../Ast.js"
+import * as QueryError from "../QueryError.js"
+import { compileDelete, compileUpdate } from "./compileWrite.js"
+import { rowsDecoder } from "./decode.js"
+import { insertPlan, memo, type ReadPlan, returningDecoder } from "./plan.js"
+import { type Args, bind, guard } from "./bind.js"
+import { emulatedDelete, emulatedInsert, emulatedUpdate } from "./returning.js"
+
+/** Read and decode every row of a plan (made, and its arguments bound, inside the compile-failure guard). */
+export const read = (
+  db: Database,
+  plan: () => ReadPlan,
+  args: Args
+): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> =>
+  guard(() => {
+    const p = plan()
+    return Effect.flatMap(db.all(bind(p.statement, args)), p.decodeRows)
+  })
+
+/** The single row of a plan: `NotFound` / `MultipleFound` otherwise. */
+export const single = (
+  rows: ReadonlyArray<unknown>,
+  table: string | undefined,
+  sql: string | undefined
+): Either.Either<unknown, QueryError.NotFound | QueryError.MultipleFound> =>
+  rows.length === 1
+    ? Either.right(rows[0])
+    : rows.length === 0
+    ? Either.left(new QueryError.NotFound({ table, sql }))
+    : Either.left(new QueryError.MultipleFound({ table, sql }))
+
+const sum = (results: ReadonlyArray<RunResult>): RunResult => {
+  let rowsAffected = 0
+  for (const r of results) rowsAffected += r.rowsAffected
+  return { rowsAffected, lastInsertId: results.length > 0 ? results[results.length - 1].lastInsertId : undefined }
+}
+
+/** Run a write for its effect. */
+export const runWrite = (
+  db: Database,
+  ast: Ast.Insert | Ast.Update | Ast.Delete,
+  args: Args
+): Effect.Effect<RunResult, QueryError.QueryError | DatabaseError> =>
+  guard(() => {
+    const dialect = db.dialect
+    switch (ast._tag) {
+      case "Insert": {
+        const chunks = insertPlan(ast, dialect)
+        if (chunks.length === 0) return Effect.succeed(sum([]))
+        if (chunks.length === 1) return db.run(chunks[0])
+        return db.transaction(Effect.map(Effect.forEach(chunks, (c) => db.run(c)), sum))
+      }
+      case "Update":
+        return db.run(bind(memo(ast, dialect.name, () => compileUpdate(dialect, ast)), args))
+      case "Delete":
+        return db.run(bind(memo(ast, dialect.name, () => compileDelete(dialect, ast)), args))
+    }
+  })
+
+/** Run a write and return the rows it wrote (or deleted). */
+export const runReturning = (
+  db: Database,
+  ast: Ast.Insert | Ast.Update | Ast.Delete,
+  fields: ReadonlyArray<string>,
+  args: Args
+): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> =>
+  guard(() => {
+    const dialect = db.dialect
+    const decodeRow = memo(ast, `returning:${dialect.name}`, () => returningDecoder(ast.table, fields, dialect))
+    const decodeRows = rowsDecoder(decodeRow)
+    switch (ast._tag) {
+      case "Insert": {
+        if (!dialect.returning.insert) return emulatedInsert(db, ast, decodeRow)
+        const chunks = insertPlan(ast, dialect)
+        // an insert-or-ignore returns only the rows it inserted: their positions are unknown
+        const positional = ast.conflict?._tag !== "DoNothing"
+        const runAll = Effect.forEach(chunks, (c) => Effect.flatMap(db.all(c), decodeRows))
+        return (chunks.length === 1 ? runAll : db.transaction(runAll)).pipe(
+          Effect.map((results) => {
+            if (!positional) return results.flat()
+            const out = new Array<unknown>(ast.rows.length)
+            results.forEach((rows, c) => rows.forEach((row, i) => (out[chunks[c].indexes[i]] = row)))
+            return out
+          })
+        )
+      }
+      case "Update":
+        return dialect.returning.update
+          ? Effect.flatMap(db.all(bind(memo(ast, dialect.name, () => compileUpdate(dialect, ast)), args)), decodeRows)
+          : emulatedUpdate(db, ast, fields, decodeRow, args)
+      case "Delete":
+        return dialect.returning.delete
+          ? Effect.flatMap(db.all(bind(memo(ast, dialect.name, () => compileDelete(dialect, ast)), args)), decodeRows)
+          : emulatedDelete(db, ast, fields, decodeRow, args)
+    }
+  })
