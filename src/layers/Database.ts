@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { SqlClient } from "@effect/sql"
-import { Context, Effect, Schedule, type Stream } from "effect"
+import { Context, Effect, FiberRef, Schedule, type Stream } from "effect"
 import type { Dialect } from "../query/Dialect.js"
 import * as DatabaseError from "./DatabaseError.js"
 
@@ -43,8 +43,9 @@ export interface RunResult {
 }
 
 /**
- * Transaction isolation levels; a dialect without one of them fails with
- * `DatabaseFailure` rather than silently running another.
+ * Transaction isolation levels; a dialect that cannot give at least the
+ * requested level fails with `DatabaseFailure` rather than silently running a
+ * weaker one (SQLite is always serializable, so it accepts every level).
  *
  * @since 0.1.0
  * @category models
@@ -102,8 +103,14 @@ export interface Database {
  */
 export const Database: Context.Tag<Database, Database> = Context.GenericTag<Database>("effect-quarry/Database")
 
+/** The after-commit actions of the innermost open transaction of this fiber. */
+const pendingAfterCommit = FiberRef.unsafeMake<Array<Effect.Effect<void>> | undefined>(undefined)
+
 /**
- * Run an effect in a transaction of the current database.
+ * Run an effect in a transaction of the current database; nested calls make
+ * savepoints. Actions registered with `afterCommit` inside run once the
+ * outermost transaction has committed (and are dropped when their savepoint
+ * or the transaction rolls back).
  *
  * @since 0.1.0
  * @category transactions
@@ -112,7 +119,34 @@ export const transaction = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: TransactionOptions
 ): Effect.Effect<A, E | DatabaseError.DatabaseError, R | Database> =>
-  Effect.flatMap(Database, (db) => db.transaction(effect, options))
+  Effect.flatMap(Database, (db) =>
+    Effect.flatMap(FiberRef.get(pendingAfterCommit), (parent) => {
+      const actions: Array<Effect.Effect<void>> = []
+      return db.transaction(Effect.locally(effect, pendingAfterCommit, actions), options).pipe(
+        Effect.tap(() =>
+          parent !== undefined
+            ? Effect.sync(() => parent.push(...actions))
+            : Effect.forEach(actions, (action) => action, { discard: true })
+        )
+      )
+    }))
+
+/**
+ * Run an action once the current transaction commits, or at once outside a
+ * transaction. The action cannot fail: the change it follows is already
+ * durable, so it must handle its own errors.
+ *
+ * @since 0.1.0
+ * @category transactions
+ */
+export const afterCommit = <R>(action: Effect.Effect<void, never, R>): Effect.Effect<void, never, R> =>
+  Effect.flatMap(FiberRef.get(pendingAfterCommit), (pending) =>
+    pending === undefined
+      ? action
+      : Effect.flatMap(Effect.context<R>(), (context) =>
+        Effect.sync(() => {
+          pending.push(Effect.provide(action, context))
+        })))
 
 /**
  * Retry an effect (typically a whole transaction) while it fails with a
