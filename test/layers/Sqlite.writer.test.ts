@@ -1,0 +1,154 @@
+import { describe, expect, it } from "@effect/vitest"
+import SqliteDriver from "better-sqlite3"
+import { Deferred, Effect, Either, Exit, Fiber } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Database } from "../../src/layers/Database.js"
+import * as Sqlite from "../../src/layers/Sqlite.js"
+
+const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
+
+const createItems = { sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)", params: [] }
+const insert = (name: string) => ({ sql: "INSERT INTO items (name) VALUES (?)", params: [name] })
+
+/** Count rows with a fresh raw connection, after the layer has closed. */
+const countOnDisk = (filename: string) => {
+  const db = new SqliteDriver(filename, { readonly: true })
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM items").get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
+describe("Sqlite writer", () => {
+  it.scopedLive("100 concurrent writers are group-committed; a unique violation fails only its caller", () =>
+    Effect.gen(function*() {
+      const batches: Array<number> = []
+      const db = yield* Sqlite.make({ filename: tmpFile("group"), onBatch: ({ size }) => batches.push(size) })
+      yield* db.run(createItems)
+      yield* db.run(insert("taken"))
+      batches.length = 0
+
+      const outcomes = yield* Effect.forEach(
+        Array.from({ length: 100 }, (_, i) => i === 37 ? "taken" : `user-${i}`),
+        (name) => Effect.either(db.run(insert(name))),
+        { concurrency: "unbounded" }
+      )
+
+      const failures = outcomes.filter(Either.isLeft).map((either) => either.left)
+      expect(failures).toHaveLength(1)
+      expect(failures[0]).toMatchObject({ _tag: "UniqueViolation", table: "items", column: "name" })
+      expect(outcomes.filter(Either.isRight)).toHaveLength(99)
+      expect(yield* db.all({ sql: "SELECT count(*) AS n FROM items", params: [] })).toEqual([{ n: 100 }])
+      // each acknowledged write was committed by some batch; fewer batches than writes = group commit
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(99)
+      expect(batches.length).toBeLessThan(99)
+    }))
+
+  it.scopedLive("a write failing inside a batch leaves the batch's other writes committed", () =>
+    Effect.gen(function*() {
+      const db = yield* Sqlite.make({ filename: tmpFile("savepoints") })
+      yield* db.run(createItems)
+      const completions = yield* Effect.forEach(["a", "b", "a", "c"], (name) => db.submit(insert(name)))
+      const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
+      expect(outcomes.map(Either.isRight)).toEqual([true, true, false, true])
+      expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
+        { name: "a" },
+        { name: "b" },
+        { name: "c" }
+      ])
+    }))
+
+  it.scopedLive("a write losing a unique race finds the winner's row already committed", () =>
+    Effect.gen(function*() {
+      const db = yield* Sqlite.make({ filename: tmpFile("race") })
+      yield* db.run(createItems)
+      const find = db.all({ sql: "SELECT id FROM items WHERE name = ?", params: ["race"] })
+      // plain writes and whole transactions: the losers' failures are reported after the batch commits
+      const contenders = Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0 ? db.run(insert("race")) : db.transaction(db.run(insert("race"))))
+      const seenByLosers = yield* Effect.forEach(
+        contenders,
+        (write) =>
+          Effect.matchEffect(write, {
+            onFailure: (error) => Effect.map(find, (rows) => [error._tag, rows.length] as const),
+            onSuccess: () => Effect.succeed(["won", 1] as const)
+          }),
+        { concurrency: "unbounded" }
+      )
+      expect(seenByLosers.filter(([tag]) => tag === "won")).toHaveLength(1)
+      expect(seenByLosers.filter(([tag]) => tag !== "won")).toEqual(
+        Array.from({ length: 39 }, () => ["UniqueViolation", 1])
+      )
+    }))
+
+  it.live("closing the layer drains 10,000 submitted writes, then refuses new work", () =>
+    Effect.gen(function*() {
+      const filename = tmpFile("drain")
+      const db = yield* Effect.gen(function*() {
+        const db = yield* Database
+        yield* db.run(createItems)
+        for (let i = 0; i < 10_000; i++) yield* db.submit(insert(`n${i}`))
+        return db
+      }).pipe(Effect.provide(Sqlite.layer({ filename })))
+      // the program returned right after submitting: the layer's finalizer drained the queue
+      expect(countOnDisk(filename)).toBe(10_000)
+      const refused = yield* Effect.flip(db.run(insert("late")))
+      expect(refused).toMatchObject({ _tag: "ConnectionError", message: "database is closing" })
+    }))
+
+  it.live("interrupting the program right after submitting still commits every accepted write", () =>
+    Effect.gen(function*() {
+      const filename = tmpFile("interrupt")
+      const exit = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename })
+        yield* db.run(createItems)
+        for (let i = 0; i < 10_000; i++) yield* db.submit(insert(`n${i}`))
+        return yield* Effect.interrupt
+      })))
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(countOnDisk(filename)).toBe(10_000)
+    }))
+
+  it.live("interrupting the fiber running the program still commits every accepted write", () =>
+    Effect.gen(function*() {
+      const filename = tmpFile("interrupt-fiber")
+      const submitted = yield* Deferred.make<void>()
+      const program = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename, maxBatch: 10 })
+        yield* db.run(createItems)
+        for (let i = 0; i < 10_000; i++) yield* db.submit(insert(`n${i}`))
+        yield* Deferred.succeed(submitted, undefined)
+        return yield* Effect.never
+      })))
+      yield* Deferred.await(submitted)
+      yield* Fiber.interrupt(program)
+      expect(countOnDisk(filename)).toBe(10_000)
+    }))
+
+  it.live("a transaction accepted before closing completes during the drain", () =>
+    Effect.gen(function*() {
+      const filename = tmpFile("drain-tx")
+      const inside = yield* Deferred.make<void>()
+      const proceed = yield* Deferred.make<void>()
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename })
+        yield* db.run(createItems)
+        const tx = yield* Effect.fork(db.transaction(Effect.gen(function*() {
+          yield* db.run(insert("in-tx"))
+          yield* Deferred.succeed(inside, undefined)
+          yield* Deferred.await(proceed)
+          yield* db.run(insert("in-tx-after-close-started"))
+        })))
+        yield* Deferred.await(inside)
+        // close the scope while the transaction is open; it finishes later
+        yield* Effect.forkDaemon(Effect.zipRight(Effect.sleep("50 millis"), Deferred.succeed(proceed, undefined)))
+        return tx
+      })))
+      const tx = yield* Fiber.join(fiber)
+      yield* Fiber.join(tx)
+      expect(countOnDisk(filename)).toBe(2)
+    }))
+})
