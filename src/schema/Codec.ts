@@ -54,7 +54,16 @@ const fromDate = (encoded: ColumnType.Encoded, d: Date): unknown => {
   }
 }
 
-const toNumber: Convert = (v) => (typeof v === "number" ? v : Number(v))
+/** Numbers sent as text or bigint become numbers; text that is no number is left for the schema to reject. */
+const toNumber: Convert = (v) => {
+  if (typeof v === "number") return v
+  if (typeof v === "bigint") return Number(v)
+  if (typeof v === "string" && v.trim() !== "") {
+    const n = Number(v)
+    if (!Number.isNaN(n) || v.trim() === "NaN") return n
+  }
+  return v
+}
 
 /**
  * The conversion from a value encoded by the column's schema to what the
@@ -101,7 +110,16 @@ export const toDriver = (dialect: Dialect, kind: ColumnType.Kind): Convert | und
 export const fromDriver = (dialect: Dialect, kind: ColumnType.Kind): Convert | undefined => {
   switch (kind._tag) {
     case "Boolean":
-      return nullSafe((v) => (typeof v === "boolean" ? v : v === 1 || v === "1" || v === 1n || v === "t"))
+      // the drivers' spellings of true and false; anything else is left for the schema to reject
+      return nullSafe((v) =>
+        typeof v === "boolean"
+          ? v
+          : v === 1 || v === "1" || v === 1n || v === "t" || v === "true"
+          ? true
+          : v === 0 || v === "0" || v === 0n || v === "f" || v === "false"
+          ? false
+          : v
+      )
     case "Integer":
     case "Float":
       // PostgreSQL returns COUNT/SUM as text, SQLite may return bigint

@@ -9,6 +9,7 @@ import type { Row } from "../../layers/Database.js"
 import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
 import type { Layout, Segment } from "./compileSelect.js"
+import { Fallback, fieldsDecoder } from "./fastDecode.js"
 import { tableInfo } from "./tableInfo.js"
 
 /** Decodes one driver row. */
@@ -50,6 +51,7 @@ const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
   const converts = seg.fields.map((d) => Codec.fromDriver(dialect, d.type.kind))
   const absent = seg.fields.map((d) => info.columns.get(d.field)!.nullIsAbsent)
   const decode = Schema.decodeUnknownEither(info.rowSchema(seg.subset))
+  const fast = fastSegmentDecoder(seg)
   const pk = seg.table.primaryKey.filter((d) => seg.fields.includes(d))
   const probe = seg.optional ? (pk.length > 0 ? pk : seg.fields).map((d) => aliases[seg.fields.indexOf(d)]) : undefined
   const name = seg.table.name
@@ -62,9 +64,32 @@ const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
       const convert = converts[i]
       out[keys[i]] = convert === undefined ? raw : convert(raw)
     }
+    if (fast !== undefined) {
+      const value = fast(out)
+      if (value !== Fallback) return Either.right(value)
+    }
     const decoded = decode(out)
     return Either.isLeft(decoded) ? failed(name, decoded.left) : ok(decoded)
   }
+}
+
+/**
+ * The fast path for a segment (see fastDecode.ts): whole rows are built with
+ * the model class's constructor, validation already done field by field.
+ * Fields declared as property-signature transformations keep the full path.
+ */
+const fastSegmentDecoder = (seg: Segment) => {
+  const model = seg.table.model as unknown as { fields: Record<string, { ast: unknown }> }
+  if (seg.fields.some((d) => model.fields[d.field].ast instanceof Schema.PropertySignatureTransformation)) {
+    return undefined
+  }
+  const info = tableInfo(seg.table)
+  const fields = seg.fields.map((d) => [d.field, info.columns.get(d.field)!.schema] as const)
+  if (seg.subset !== undefined) return fieldsDecoder(fields, (props) => props)
+  // what the class constructor does once validation is off and every field is present:
+  // the instance is its prototype plus the fields
+  const proto = (seg.table.model as unknown as { prototype: object }).prototype
+  return fieldsDecoder(fields, (props) => Object.assign(Object.create(proto), props))
 }
 
 /** The decoder of a statement's rows, from its layout. */
