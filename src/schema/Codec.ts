@@ -55,6 +55,20 @@ const fromDate = (encoded: ColumnType.Encoded, d: Date): unknown => {
 }
 
 /** Numbers sent as text or bigint become numbers; text that is no number is left for the schema to reject. */
+/**
+ * A decimal's text without trailing fractional zeros: PostgreSQL and MySQL pad
+ * to the column's scale and SQLite keeps what was written, so decimal strings
+ * come back in one canonical spelling on every dialect.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const canonicalDecimal = (s: string): string => {
+  let out = s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s
+  if (/^-0*$/.test(out)) out = "0"
+  return out
+}
+
 const toNumber: Convert = (v) => {
   if (typeof v === "number") return v
   if (typeof v === "bigint") return Number(v)
@@ -136,7 +150,7 @@ export const fromDriver = (dialect: Dialect, kind: ColumnType.Kind): Convert | u
     case "Decimal":
       return kind.encoded === "bigdecimal"
         ? nullSafe((v) => BigDecimal.unsafeFromString(String(v)))
-        : nullSafe((v) => (typeof v === "string" ? v : String(v)))
+        : nullSafe((v) => canonicalDecimal(typeof v === "string" ? v : String(v)))
     case "DateTime":
       return nullSafe((v) => fromDate(kind.encoded, toDate(v)))
     case "Json":

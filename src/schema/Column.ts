@@ -76,7 +76,8 @@ export const Decimal = (precision: number, scale: number) =>
   Schema.BigDecimal.annotations({ [DecimalId]: { precision, scale } satisfies DecimalSpec })
 
 /**
- * An exact decimal kept as its decimal string (no conversion at all).
+ * An exact decimal kept as its decimal string; it comes back in canonical form
+ * (no trailing fractional zeros: `"1.50"` reads as `"1.5"`) on every dialect.
  *
  * @since 0.1.0
  * @category schemas
