@@ -7,9 +7,8 @@
  * ```ts
  * import { Expr, Prepared, Query } from "effect-quarry"
  *
- * const byId: Prepared.Prepared<typeof q, { readonly id: number }> = Prepared.make(
- *   Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id"))))
- * )
+ * const q = Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id"))))
+ * const byId: Prepared.Prepared<typeof q, { readonly id: number }> = Prepared.make(q)
  * const user = byId.get({ id: 1 }) // Effect<User, NotFound | MultipleFound | ..., Database>
  * ```
  *
