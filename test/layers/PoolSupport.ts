@@ -52,25 +52,49 @@ export const failure = <A, E>(effect: Effect.Effect<A, E>) =>
       ? Effect.succeed(either.left)
       : Effect.dieMessage(`expected a failure, got ${JSON.stringify(either.right)}`))
 
+// InnoDB's own list of the transactions it has started, read live: the sessions it names.
+// (`information_schema.INNODB_TRX` is no substitute: it is a server-wide cache refilled only when
+// nobody has read it for 100 ms, and every read restarts that wait, so readers polling it, here or in
+// any other session on the server, can keep it stale for as long as they poll.)
+const innodbTransactionThreads = (db: Database) =>
+  Effect.map(db.all({ sql: "SHOW ENGINE INNODB STATUS", params: [] }), (rows) => {
+    const blocks = String(rows[0]?.Status ?? "").split("\n---TRANSACTION ").slice(1)
+    return new Set(blocks.flatMap((block) => {
+      const [header, ...rest] = block.split(/\n-{3,}/)[0].split("\n")
+      const thread = /thread id (\d+)/.exec(rest.join("\n"))
+      return header.includes("not started") || thread === null ? [] : [Number(thread[1])]
+    }))
+  })
+
 /**
  * Our connections the server holds inside an open transaction (other than
  * the one asking): PostgreSQL's `idle in transaction` backends, InnoDB
- * transactions of MariaDB threads on this database.
+ * transactions of MariaDB threads on this database. Both read live state.
  */
 export const openTransactions = (db: Database) =>
-  Effect.map(
-    db.all({
-      sql: db.dialect.name === "postgres"
-        ? "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" +
-          " AND (state LIKE 'idle in transaction%' OR backend_xid IS NOT NULL)"
-        : "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p" +
-          " ON p.ID = t.trx_mysql_thread_id WHERE p.DB = DATABASE() AND p.ID <> CONNECTION_ID()",
-      params: []
-    }),
-    (rows) => Number(rows[0].n)
-  )
+  db.dialect.name === "postgres"
+    ? Effect.map(
+      db.all({
+        sql: "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" +
+          " AND (state LIKE 'idle in transaction%' OR backend_xid IS NOT NULL)",
+        params: []
+      }),
+      (rows) => Number(rows[0].n)
+    )
+    : Effect.gen(function*() {
+      const threads = yield* innodbTransactionThreads(db)
+      const ours = yield* db.all({
+        sql: "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()",
+        params: []
+      })
+      return ours.filter((row) => threads.has(Number(row.id))).length
+    })
 
-/** Our connections the server is running a statement for (other than the one asking). */
+/**
+ * Our connections the server is running a statement for (other than the one
+ * asking). A MariaDB session runs a prepared statement as `Execute`, a plain
+ * one as `Query`, and between statements it is `Sleep`.
+ */
 export const runningStatements = (db: Database) =>
   Effect.map(
     db.all({
@@ -78,7 +102,7 @@ export const runningStatements = (db: Database) =>
         ? "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" +
           " AND state = 'active'"
         : "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()" +
-          " AND COMMAND = 'Query'",
+          " AND COMMAND <> 'Sleep'",
       params: []
     }),
     (rows) => Number(rows[0].n)
@@ -103,8 +127,11 @@ export const sequence = (db: Database, n: number) =>
     : `SELECT seq AS n FROM seq_1_to_${n}`
 
 /**
- * Read `effect` until `done` holds (the server's own views, such as InnoDB's
- * transaction list, are refreshed lazily), then return the last reading.
+ * Read `effect` until `done` holds, then return the last reading: the server
+ * finishes some work after the client has moved on (a cancelled statement
+ * stops, a dropped connection's session ends). Poll live views only, and
+ * outside a transaction (PostgreSQL keeps one `pg_stat_activity` snapshot per
+ * transaction).
  */
 export const eventually = <A, E, R>(
   effect: Effect.Effect<A, E, R>,

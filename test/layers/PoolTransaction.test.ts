@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { MysqlClient } from "@effect/sql-mysql2"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Deferred, Effect, Either, Exit, Fiber, Layer, Redacted } from "effect"
+import { Context, Deferred, Effect, Either, Exit, Fiber, Layer, Redacted, Ref } from "effect"
 import type { Database } from "../../src/layers/Database.js"
 import {
   count,
@@ -35,16 +35,52 @@ const insert = (db: Database, name: string) => db.run(sql(db)`INSERT INTO items 
 const names = (db: Database) =>
   Effect.map(db.all({ sql: "SELECT name FROM items ORDER BY name", params: [] }), (rows) => rows.map((r) => r.name))
 
-const isolationNow = (db: Database) =>
-  Effect.map(
-    db.all({
-      sql: db.dialect.name === "postgres"
-        ? "SELECT current_setting('transaction_isolation') AS level"
-        : "SELECT trx_isolation_level AS level FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()",
-      params: []
-    }),
-    (rows) => String(rows[0]?.level).toLowerCase().replace("-", " ")
-  )
+/**
+ * An effect that, run inside a transaction of `db`, tells the isolation level
+ * that transaction really has. PostgreSQL says so itself. MariaDB has no such
+ * variable (`@@tx_isolation` ignores `SET TRANSACTION`, and INNODB_TRX is a
+ * cache that concurrent readers keep stale), so the level is told by what the
+ * transaction sees of another connection's writes, and by its locks.
+ */
+const isolationProbe = (db: Database, other: Database) =>
+  Effect.gen(function*() {
+    if (db.dialect.name === "postgres") {
+      return Effect.map(
+        db.all({ sql: "SELECT current_setting('transaction_isolation') AS level", params: [] }),
+        (rows) => String(rows[0].level)
+      )
+    }
+    yield* exec(other, "CREATE TABLE probe (id INT PRIMARY KEY)")
+    yield* exec(other, "INSERT INTO probe (id) VALUES (0)")
+    const ids = yield* Ref.make(0)
+    const add = Effect.flatMap(
+      Ref.updateAndGet(ids, (n) => n + 1),
+      (id) => other.run(sql(other)`INSERT INTO probe (id) VALUES (${id})`)
+    )
+    const seen = count(db, "probe")
+    return Effect.gen(function*() {
+      const before = yield* seen
+      // SERIALIZABLE made that read a shared-lock read: no other transaction may lock the rows now.
+      const locked = yield* Effect.either(other.all({ sql: "SELECT id FROM probe FOR UPDATE NOWAIT", params: [] }))
+      if (Either.isLeft(locked)) {
+        expect(locked.left._tag).toBe("Busy")
+        return "serializable"
+      }
+      // A row another transaction has written but not committed: only READ UNCOMMITTED sees it.
+      const dirty = yield* Ref.make(before)
+      expect(yield* failure(other.transaction(Effect.gen(function*() {
+        yield* add
+        yield* Ref.set(dirty, yield* seen)
+        return yield* Effect.fail("undo" as const)
+      })))).toBe("undo")
+      if ((yield* Ref.get(dirty)) > before) return "read uncommitted"
+      // A row committed since the first read: READ COMMITTED sees it, REPEATABLE READ does not.
+      yield* add
+      return (yield* seen) > before ? "read committed" : "repeatable read"
+    })
+  })
+
+const levels = ["read uncommitted", "read committed", "repeatable read", "serializable"] as const
 
 describe.each(pooled)("%s transactions", (kind) => {
   it.scopedLive("commit, rollback on failure and on defect; the sql template runs inside", () =>
@@ -70,27 +106,25 @@ describe.each(pooled)("%s transactions", (kind) => {
 
   it.scopedLive("isolation level, and a nested transaction may not change it", () =>
     Effect.gen(function*() {
-      const db = yield* openItems(kind, "tx_isolation")
-      // InnoDB lists a transaction once it wrote, in a view refreshed lazily.
-      const level = yield* db.transaction(
-        Effect.zipRight(insert(db, "x"), eventually(isolationNow(db), (l) => l !== "undefined")),
+      const url = yield* freshUrl(kind, "tx_isolation")
+      const db = yield* Effect.flatMap(openAt(kind, url), withItems)
+      const isolation = yield* isolationProbe(db, yield* openAt(kind, url))
+      for (const level of levels) {
+        expect(yield* db.transaction(isolation, { isolation: level })).toBe(level)
+      }
+      expect(yield* db.transaction(isolation)).toBe(kind === "postgres" ? "read committed" : "repeatable read")
+      // A nested transaction keeps the level, whether it repeats it or says nothing.
+      const inner = yield* db.transaction(
+        db.transaction(Effect.zipRight(db.transaction(isolation), isolation), { isolation: "serializable" }),
         { isolation: "serializable" }
       )
-      expect(level).toBe("serializable")
-      // (after the view's 100 ms cache of the previous transaction on this connection expired)
-      const defaultLevel = yield* db.transaction(
-        Effect.zipRight(
-          Effect.zipRight(insert(db, "y"), Effect.sleep("150 millis")),
-          eventually(isolationNow(db), (l) => l !== "undefined")
-        )
-      )
-      expect(defaultLevel).toBe(kind === "postgres" ? "read committed" : "repeatable read")
+      expect(inner).toBe("serializable")
       const nested = yield* failure(db.transaction(
-        db.transaction(insert(db, "x"), { isolation: "read committed" }),
+        Effect.zipRight(insert(db, "outer"), db.transaction(insert(db, "inner"), { isolation: "read committed" })),
         { isolation: "repeatable read" }
       ))
       expect(nested._tag).toBe("DatabaseFailure")
-      expect(yield* names(db)).toEqual(["x", "y"])
+      expect(yield* names(db)).toEqual([])
     }))
 
   it.scopedLive("nested transactions with concurrent siblings: only the failing sibling's writes roll back", () =>
@@ -237,8 +271,8 @@ describe.each(pooled)("%s transactions", (kind) => {
         yield* db.run(q`UPDATE items SET name = ${"stolen"} WHERE name = ${"locked"}`)
       })))
       yield* Deferred.await(waiting)
-      // The victim's UPDATE is now waiting on the holder's row lock (or about to be).
-      yield* eventually(runningStatements(db), (n) => n === 1, 40)
+      // The victim's UPDATE is sent (or about to be); it waits on the holder's row lock until stopped.
+      expect(yield* eventually(runningStatements(db), (n) => n === 1)).toBe(1)
       yield* Fiber.interrupt(victim)
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(holder)
