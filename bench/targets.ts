@@ -1,0 +1,131 @@
+/**
+ * The performance targets set by other issues, checked against the same run.
+ * A target whose Quarry row has no number says so (with the reason); a
+ * target without a number threshold is reported, not judged.
+ */
+import type { Dialect, Library, Result } from "./workload.js"
+
+export type Status = "met" | "not met" | "not measured" | "reported"
+
+export interface TargetOutcome {
+  readonly target: string
+  readonly required: string
+  readonly measured: string
+  readonly status: Status
+  readonly detail: string
+}
+
+const find = (results: ReadonlyArray<Result>, dialect: Dialect, workload: string, library: Library) =>
+  results.find((r) => r.dialect === dialect && r.workload === workload && r.library === library)
+
+const x = (n: number) => `${n.toFixed(2)}×`
+
+/** Quarry's median over a reference library's median, against a minimum ratio. */
+const ratioTarget = (
+  results: ReadonlyArray<Result>,
+  spec: {
+    readonly target: string
+    readonly workload: string
+    readonly against: Library
+    readonly min: number
+    readonly strict?: boolean
+    readonly required: string
+  }
+): TargetOutcome => {
+  const quarry = find(results, "sqlite", spec.workload, "quarry")
+  const other = find(results, "sqlite", spec.workload, spec.against)
+  const base = { target: spec.target, required: spec.required }
+  if (quarry?.status !== "ok" || quarry.measurement === undefined) {
+    return { ...base, measured: "—", status: "not measured", detail: quarry?.reason ?? `workload \`${spec.workload}\` was not run` }
+  }
+  if (other?.status !== "ok" || other.measurement === undefined) {
+    return {
+      ...base,
+      measured: "—",
+      status: "not measured",
+      detail: `${spec.against}: ${other?.reason ?? `workload \`${spec.workload}\` was not run`}`
+    }
+  }
+  const q = quarry.measurement.throughput.median
+  const o = other.measurement.throughput.median
+  const ratio = q / o
+  const met = spec.strict ? ratio > spec.min : ratio >= spec.min
+  return {
+    ...base,
+    measured: x(ratio),
+    status: met ? "met" : "not met",
+    detail: `Quarry ${fmt(q)} vs ${spec.against} ${fmt(o)} ${quarry.unit} (medians)` +
+      (met ? "" : `; short by ${x(spec.min / ratio)}`) + (quarry.note ? `. Quarry: ${quarry.note}` : "")
+  }
+}
+
+const fmt = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(n < 10 ? 2 : 0)
+
+const loopTarget = (results: ReadonlyArray<Result>): TargetOutcome => {
+  const base = {
+    target: "Event-loop delay while a large batch commits (bulk insert 100k rows, SQLite)",
+    required: "reported (no threshold set)"
+  }
+  const quarry = find(results, "sqlite", "bulk-insert", "quarry")
+  const raw = find(results, "sqlite", "bulk-insert", "better-sqlite3")
+  const rawDelay = raw?.measurement?.loopDelayMs
+  const rawText = rawDelay ? `; raw better-sqlite3 stalls the loop ${rawDelay.median.toFixed(0)} ms` : ""
+  const delay = quarry?.measurement?.loopDelayMs
+  if (quarry?.status !== "ok" || delay === undefined) {
+    return { ...base, measured: "—", status: "not measured", detail: (quarry?.reason ?? "bulk-insert was not run") + rawText }
+  }
+  return {
+    ...base,
+    measured: `${delay.median.toFixed(1)} ms`,
+    status: "reported",
+    detail: `longest stall per 100k-row commit, median of samples (max ${delay.max.toFixed(1)} ms)${rawText}`
+  }
+}
+
+export const targets = (results: ReadonlyArray<Result>): ReadonlyArray<TargetOutcome> => [
+  ratioTarget(results, {
+    target: "Select by pk through a Quarry prepared query value vs raw better-sqlite3",
+    workload: "select-pk",
+    against: "better-sqlite3",
+    min: 0.8,
+    required: "≥ 0.80×"
+  }),
+  ratioTarget(results, {
+    target: "Select by pk, unprepared, vs `@effect/sql` tagged template",
+    workload: "select-pk-unprepared",
+    against: "@effect/sql",
+    min: 2,
+    required: "≥ 2.00×"
+  }),
+  ratioTarget(results, {
+    target: "Bulk insert 100k rows vs raw better-sqlite3 single-transaction prepared insert",
+    workload: "bulk-insert",
+    against: "better-sqlite3",
+    min: 0.5,
+    required: "≥ 0.50×"
+  }),
+  ratioTarget(results, {
+    target: "100 concurrent single-row inserts (synchronous=FULL) vs @effect/sql-sqlite-node autocommit",
+    workload: "concurrent-insert",
+    against: "@effect/sql",
+    min: 15,
+    required: "≥ 15.00×"
+  }),
+  loopTarget(results),
+  ratioTarget(results, {
+    target: "Prefetch 1,000 × 10 vs hand-written SQL doing the same work (raw better-sqlite3)",
+    workload: "prefetch",
+    against: "better-sqlite3",
+    min: 1 / 1.5,
+    required: "within 1.5× (≥ 0.67×)"
+  }),
+  ratioTarget(results, {
+    target: "100 concurrent by-id lookups vs the same 100 lookups through Drizzle",
+    workload: "concurrent-lookups",
+    against: "drizzle",
+    min: 1,
+    strict: true,
+    required: "> 1.00×"
+  })
+]

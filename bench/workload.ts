@@ -1,0 +1,90 @@
+/**
+ * What a workload file declares: the same SQL work implemented once per
+ * library, per dialect, plus how to time it.
+ */
+import type { SqliteDataset, Synchronous } from "./data/sqlite.js"
+import type { Measurement, Plan, Subject } from "./harness.js"
+
+export type Dialect = "sqlite" | "postgres"
+
+export type SqliteLibrary = "better-sqlite3" | "quarry" | "@effect/sql" | "drizzle" | "kysely"
+export type PgLibrary = "pg" | "quarry" | "@effect/sql-pg" | "pgbench"
+export type Library = SqliteLibrary | PgLibrary
+
+/** The raw driver every ratio is computed against. */
+export const RAW: Record<Dialect, Library> = { sqlite: "better-sqlite3", postgres: "pg" }
+
+/** Display order (raw driver first). */
+export const ORDER: Record<Dialect, ReadonlyArray<Library>> = {
+  sqlite: ["better-sqlite3", "quarry", "@effect/sql", "drizzle", "kysely"],
+  postgres: ["pg", "quarry", "@effect/sql-pg", "pgbench"]
+}
+
+export interface SqliteEnv {
+  /** A fresh copy of the dataset for this library and workload. */
+  readonly file: string
+  readonly sync: Synchronous
+}
+
+export interface PgEnv {
+  /** The benchmark database (data loaded once, write tables emptied per workload). */
+  readonly url: string
+  /** Pool size used by every library. */
+  readonly pool: number
+}
+
+/** One library's implementation, or the honest reason there is none. */
+export type Entry<Env> =
+  | { readonly open: (env: Env) => Promise<Subject>; readonly note?: string }
+  | { readonly notMeasured: string }
+
+export interface BatchWorkload {
+  readonly kind: "batch"
+  readonly id: string
+  readonly title: string
+  /** The SQL work one operation does, as stated in the report. */
+  readonly work: string
+  readonly unit: string
+  readonly plan: Plan
+  readonly sqlite?: {
+    readonly dataset: SqliteDataset
+    readonly sync: Synchronous
+    /** SQL run (untimed, on a separate raw connection) before every timed call. */
+    readonly reset?: string
+    readonly libs: Partial<Record<SqliteLibrary, Entry<SqliteEnv>>>
+  }
+  readonly postgres?: {
+    /** SQL run (untimed, on a separate connection) before every timed call. */
+    readonly reset?: string
+    readonly libs: Partial<Record<PgLibrary, Entry<PgEnv>>>
+  }
+}
+
+/** Peak memory of one library's child process. */
+export interface Memory {
+  /** Kernel high-water mark of the child's resident set (includes start-up). */
+  readonly peakRssMB: number
+  /** Resident set just before the stream started. */
+  readonly baseRssMB: number
+  /** Highest live V8 heap (heapUsed right after a forced GC, every 100k rows of an untimed run). */
+  readonly peakHeapMB: number
+  readonly baseHeapMB: number
+}
+
+/** One line of the result tables. */
+export interface Result {
+  readonly workload: string
+  readonly title: string
+  readonly work: string
+  readonly dialect: Dialect
+  readonly library: Library
+  readonly unit: string
+  readonly status: "ok" | "not measured" | "failed"
+  readonly measurement?: Measurement | undefined
+  /** Median throughput relative to the raw driver's median in the same run. */
+  readonly ratio?: number | undefined
+  readonly memory?: Memory | undefined
+  readonly note?: string | undefined
+  /** Why there is no number (not measured / failed). */
+  readonly reason?: string | undefined
+}

@@ -1,0 +1,36 @@
+/**
+ * Every workload, in report order.
+ */
+import { aggregate } from "./aggregate.js"
+import { bulkInsert } from "./bulk-insert.js"
+import { concurrentInsert } from "./concurrent-insert.js"
+import { concurrentLookups } from "./concurrent-lookups.js"
+import { insertOne } from "./insert-one.js"
+import { join } from "./join.js"
+import { prefetch } from "./prefetch.js"
+import { selectFilter } from "./select-filter.js"
+import { selectPk, selectPkUnprepared } from "./select-pk.js"
+import { STREAM_WORK } from "./stream.js"
+import { TPCB_WORK } from "./tpcb.js"
+import type { BatchWorkload } from "../workload.js"
+
+export const batchWorkloads: ReadonlyArray<BatchWorkload> = [
+  selectPk,
+  selectPkUnprepared,
+  selectFilter,
+  join,
+  aggregate,
+  insertOne,
+  bulkInsert,
+  concurrentInsert,
+  prefetch,
+  concurrentLookups
+]
+
+/** Workloads with their own runner (child processes / client loops). */
+export const specialWorkloads = [
+  { id: "stream", title: "Stream 1M rows", work: STREAM_WORK },
+  { id: "tpcb", title: "TPC-B (pgbench)", work: TPCB_WORK }
+] as const
+
+export const allIds: ReadonlyArray<string> = [...batchWorkloads.map((w) => w.id), ...specialWorkloads.map((w) => w.id)]

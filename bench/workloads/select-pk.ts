@@ -1,0 +1,151 @@
+/**
+ * Select one user by primary key: once through each library's prepared /
+ * reusable query ("select-pk"), once building the query anew for every call
+ * ("select-pk-unprepared").
+ */
+import { eq, sql as dsql } from "drizzle-orm"
+import { Effect } from "effect"
+import { CompiledQuery } from "kysely"
+import { users } from "../clients/drizzle-sqlite.js"
+import { quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import { ids, type UserRow } from "../data/dataset.js"
+import * as Expr from "../../src/query/Expr.js"
+import * as Prepared from "../../src/query/Prepared.js"
+import * as Query from "../../src/query/Query.js"
+import type { BatchWorkload } from "../workload.js"
+
+const SQL = "SELECT id, email, name, age, score FROM users WHERE id = ?"
+const PG_SQL = "SELECT id, email, name, age, score FROM users WHERE id = $1"
+
+const consume = (row: UserRow | undefined): number => {
+  if (row === undefined) throw new Error("row not found")
+  return row.age + row.score
+}
+
+/** Quarry: a prepared query value (compiled once, run with a new `id`). */
+const quarryById = () => {
+  const byId = Prepared.make(Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id")))))
+  return (i: number) => Effect.map(byId.get({ id: ids.user(i) }), consume)
+}
+/** Quarry: the query value built for every call. */
+const quarryBuilt = () => (i: number) => Effect.map(Query.from(Users).pipe(Query.where({ id: ids.user(i) }), Query.get), consume)
+
+const plan = { verifyOps: 64, unitsPerOp: 1 } as const
+const work = "`SELECT id, email, name, age, score FROM users WHERE id = ?` on 10k users; one row per op"
+const TAGGED = "tagged template (the client caches prepared statements by SQL text)"
+
+export const selectPk: BatchWorkload = {
+  kind: "batch",
+  id: "select-pk",
+  title: "Select by primary key (prepared)",
+  work,
+  unit: "ops/s",
+  plan,
+  sqlite: {
+    dataset: "base",
+    sync: "NORMAL",
+    libs: {
+      "better-sqlite3": betterSqlite((db) => {
+        const stmt = db.prepare<[number], UserRow>(SQL)
+        return (i) => consume(stmt.get(ids.user(i)))
+      }, { note: "`db.prepare` once, `.get(id)` per op" }),
+      quarry: quarrySqlite(quarryById, {
+        note: "`Prepared.make(query)` once, `.get({ id })` per op (reads ≤ 2 rows to check uniqueness)"
+      }),
+      "@effect/sql": effectSqlite(
+        (sql) => (i) =>
+          Effect.map(
+            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
+            (rows) => consume(rows[0])
+          ),
+        { note: `no prepared-query API: ${TAGGED}` }
+      ),
+      drizzle: drizzleSqlite((db) => {
+        const q = db.select().from(users).where(eq(users.id, dsql.placeholder("id"))).prepare()
+        return (i) => consume(q.get({ id: ids.user(i) }))
+      }, { note: "`.prepare()` with `sql.placeholder`" }),
+      kysely: kyselySqlite((db) => {
+        const compiled = db.selectFrom("users").select(["id", "email", "name", "age", "score"]).where("id", "=", 0)
+          .compile()
+        return async (i) => {
+          const result = await db.executeQuery<UserRow>(CompiledQuery.raw(compiled.sql, [ids.user(i)]))
+          return consume(result.rows[0])
+        }
+      }, { note: "no prepared-query API: compiled once, `executeQuery` per op (its driver prepares per call)" })
+    }
+  },
+  postgres: {
+    libs: {
+      pg: pgRaw((pool) => async (i) => {
+        const result = await pool.query<UserRow>({ name: "select-pk", text: PG_SQL, values: [ids.user(i)] })
+        return consume(result.rows[0])
+      }, { note: "named (server-side prepared) statement through `pg.Pool`" }),
+      quarry: quarryPg(quarryById, { note: "`Prepared.make(query)` once, `.get({ id })` per op" }),
+      "@effect/sql-pg": effectPg(
+        (sql) => (i) =>
+          Effect.map(
+            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
+            (rows) => consume(rows[0])
+          ),
+        { note: "no prepared-query API: tagged template (unnamed statement per call)" }
+      )
+    }
+  }
+}
+
+export const selectPkUnprepared: BatchWorkload = {
+  kind: "batch",
+  id: "select-pk-unprepared",
+  title: "Select by primary key (built per call)",
+  work,
+  unit: "ops/s",
+  plan,
+  sqlite: {
+    dataset: "base",
+    sync: "NORMAL",
+    libs: {
+      "better-sqlite3": betterSqlite(
+        (db) => (i) => consume(db.prepare<[number], UserRow>(SQL).get(ids.user(i))),
+        { note: "`db.prepare(sql).get(id)` per op" }
+      ),
+      quarry: quarrySqlite(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
+      "@effect/sql": effectSqlite(
+        (sql) => (i) =>
+          Effect.map(
+            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
+            (rows) => consume(rows[0])
+          ),
+        { note: TAGGED }
+      ),
+      drizzle: drizzleSqlite(
+        (db) => (i) => consume(db.select().from(users).where(eq(users.id, ids.user(i))).get()),
+        { note: "query builder per op" }
+      ),
+      kysely: kyselySqlite(
+        (db) => async (i) =>
+          consume(
+            await db.selectFrom("users").select(["id", "email", "name", "age", "score"]).where("id", "=", ids.user(i))
+              .executeTakeFirst()
+          ),
+        { note: "query builder per op" }
+      )
+    }
+  },
+  postgres: {
+    libs: {
+      pg: pgRaw((pool) => async (i) => consume((await pool.query<UserRow>(PG_SQL, [ids.user(i)])).rows[0]), {
+        note: "unnamed statement per op"
+      }),
+      quarry: quarryPg(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
+      "@effect/sql-pg": effectPg(
+        (sql) => (i) =>
+          Effect.map(
+            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
+            (rows) => consume(rows[0])
+          ),
+        { note: "tagged template" }
+      )
+    }
+  }
+}
