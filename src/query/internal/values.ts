@@ -8,6 +8,7 @@ import * as Codec from "../../schema/Codec.js"
 import type * as ColumnType from "../../schema/ColumnType.js"
 import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
+import { identityCheck } from "./fastDecode.js"
 import type { ColumnInfo, EncodeEither } from "./tableInfo.js"
 
 /** Thrown inside the compiler and caught at its boundary, where it becomes a typed failure. */
@@ -80,10 +81,13 @@ const fromSchema = (
   encode: EncodeEither,
   toDriver: Codec.Convert | undefined,
   table: string | undefined,
-  column: string | undefined
+  column: string | undefined,
+  identity: ((u: unknown) => boolean) | undefined
 ): Encoder =>
 (value) => {
   if (value === undefined) return null
+  // a value the schema would encode to itself skips the schema machinery (the hot path of filters)
+  if (identity !== undefined && identity(value)) return toDriver === undefined ? value : toDriver(value)
   const encoded = encode(value)
   if (Either.isLeft(encoded)) return fail(QueryError.fromParseError(table, encoded.left, column))
   return toDriver === undefined ? encoded.right : toDriver(encoded.right)
@@ -116,7 +120,11 @@ export const columnEncoder = (info: ColumnInfo, dialect: Dialect, purpose: "filt
         })
       )
     }
-    encoder = nulChecked(dialect, fromSchema(encode, Codec.toDriver(dialect, info.def.type.kind), info.table.name, info.def.field))
+    const identity = purpose === "filter" ? identityCheck(info.schema.ast) : undefined
+    encoder = nulChecked(
+      dialect,
+      fromSchema(encode, Codec.toDriver(dialect, info.def.type.kind), info.table.name, info.def.field, identity)
+    )
     byKey.set(key, encoder)
   }
   return encoder
