@@ -32,6 +32,10 @@ export * as Prepared from "./query/Prepared.js"
 export * as QueryError from "./query/QueryError.js"
 /** @since 0.1.0 */
 export * as Repository from "./query/Repository.js"
+/** @since 0.1.0 */
+export * as Relation from "./query/Relation.js"
+/** @since 0.1.0 */
+export * as Loader from "./query/Loader.js"
 
 /** @since 0.1.0 */
 export * as Database from "./layers/Database.js"

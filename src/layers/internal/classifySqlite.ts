@@ -37,13 +37,17 @@ const constraintName = (message: string): Names => {
 
 const none = (): Names => ({})
 
-const byCode = (code: string): readonly [Make, (message: string) => Names] => {
+const byCode = (code: string, message: string): readonly [Make, (message: string) => Names] => {
   switch (code) {
     case "SQLITE_CONSTRAINT_UNIQUE":
     case "SQLITE_CONSTRAINT_PRIMARYKEY":
       return [DatabaseError.UniqueViolation, columnNames]
     case "SQLITE_CONSTRAINT_FOREIGNKEY":
       return [DatabaseError.ForeignKeyViolation, none]
+    case "SQLITE_CONSTRAINT_TRIGGER":
+      // an ON DELETE / ON UPDATE RESTRICT action fails as a trigger would
+      if (message.startsWith("FOREIGN KEY constraint failed")) return [DatabaseError.ForeignKeyViolation, none]
+      break
     case "SQLITE_CONSTRAINT_NOTNULL":
       return [DatabaseError.NotNullViolation, columnNames]
     case "SQLITE_CONSTRAINT_CHECK":
@@ -80,7 +84,7 @@ const connectionMessages = [
 export const classify = (cause: unknown, sql?: string): DatabaseError.DatabaseError => {
   if (DatabaseError.isDatabaseError(cause)) return cause
   if (hasCode(cause)) {
-    const [Make, names] = byCode(cause.code)
+    const [Make, names] = byCode(cause.code, cause.message)
     const message = cause.message
     // Of the file-level failures only I/O errors and a full disk may heal by themselves.
     const retryable = Make === DatabaseError.ConnectionError
