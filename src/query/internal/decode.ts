@@ -9,7 +9,7 @@ import type { Row } from "../../layers/Database.js"
 import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
 import type { Layout, Segment } from "./compileSelect.js"
-import { Fallback, fieldsDecoder } from "./fastDecode.js"
+import { Fallback, rowDecoder as fastRowDecoder } from "./fastDecode.js"
 import { tableInfo } from "./tableInfo.js"
 
 /** Decodes one driver row. */
@@ -51,22 +51,22 @@ const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
   const converts = seg.fields.map((d) => Codec.fromDriver(dialect, d.type.kind))
   const absent = seg.fields.map((d) => info.columns.get(d.field)!.nullIsAbsent)
   const decode = Schema.decodeUnknownEither(info.rowSchema(seg.subset))
-  const fast = fastSegmentDecoder(seg)
+  const fast = fastSegmentDecoder(seg, converts, absent)
   const pk = seg.table.primaryKey.filter((d) => seg.fields.includes(d))
   const probe = seg.optional ? (pk.length > 0 ? pk : seg.fields).map((d) => aliases[seg.fields.indexOf(d)]) : undefined
   const name = seg.table.name
   return (row) => {
     if (probe !== undefined && probe.every((a) => row[a] === null || row[a] === undefined)) return Either.right(null)
+    if (fast !== undefined) {
+      const value = fast(row)
+      if (value !== Fallback) return Either.right(value)
+    }
     const out: Record<string, unknown> = {}
     for (let i = 0; i < n; i++) {
       const raw = row[aliases[i]]
       if (absent[i] && (raw === null || raw === undefined)) continue
       const convert = converts[i]
       out[keys[i]] = convert === undefined ? raw : convert(raw)
-    }
-    if (fast !== undefined) {
-      const value = fast(out)
-      if (value !== Fallback) return Either.right(value)
     }
     const decoded = decode(out)
     return Either.isLeft(decoded) ? failed(name, decoded.left) : ok(decoded)
@@ -78,18 +78,28 @@ const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
  * the model class's constructor, validation already done field by field.
  * Fields declared as property-signature transformations keep the full path.
  */
-const fastSegmentDecoder = (seg: Segment) => {
+const fastSegmentDecoder = (
+  seg: Segment,
+  converts: ReadonlyArray<Codec.Convert | undefined>,
+  absent: ReadonlyArray<boolean>
+) => {
   const model = seg.table.model as unknown as { fields: Record<string, { ast: unknown }> }
   if (seg.fields.some((d) => model.fields[d.field].ast instanceof Schema.PropertySignatureTransformation)) {
     return undefined
   }
   const info = tableInfo(seg.table)
-  const fields = seg.fields.map((d) => [d.field, info.columns.get(d.field)!.schema] as const)
-  if (seg.subset !== undefined) return fieldsDecoder(fields, (props) => props)
+  const fields = seg.fields.map((d, i) => ({
+    key: d.field,
+    alias: seg.aliases[i],
+    convert: converts[i],
+    absent: absent[i],
+    schema: info.columns.get(d.field)!.schema
+  }))
+  if (seg.subset !== undefined) return fastRowDecoder(fields, () => ({}))
   // what the class constructor does once validation is off and every field is present:
   // the instance is its prototype plus the fields
   const proto = (seg.table.model as unknown as { prototype: object }).prototype
-  return fieldsDecoder(fields, (props) => Object.assign(Object.create(proto), props))
+  return fastRowDecoder(fields, () => Object.create(proto))
 }
 
 /** The decoder of a statement's rows, from its layout. */

@@ -54,36 +54,50 @@ export const identityCheck = (ast: AST.AST): Check | undefined => {
 /** Marks a row the fast path could not decode. */
 export const Fallback: unique symbol = Symbol("Fallback")
 
+/** One column of a driver row, for `rowDecoder`. */
+export interface RowField {
+  /** The decoded field's name. */
+  readonly key: string
+  /** The column's alias in the driver row. */
+  readonly alias: string
+  readonly convert: ((u: unknown) => unknown) | undefined
+  /** NULL means the (optional) field is absent. */
+  readonly absent: boolean
+  readonly schema: Schema.Schema<any, any, never>
+}
+
 /**
- * A decoder of `{ field: encoded }` records for the given field schemas, or
- * `undefined` when none of them is simple enough to gain from it. `make`
- * builds the result from the decoded fields (the model class, or the record).
+ * A single-pass decoder of driver rows: each column converted, checked (or
+ * decoded) and written straight onto the result made by `target` (a model
+ * instance's prototype, or a plain object), one allocation per row. Returns
+ * `Fallback` for a row the full decoder must see; `undefined` when no field
+ * gains from the fast path.
  */
-export const fieldsDecoder = (
-  fields: ReadonlyArray<readonly [string, Schema.Schema<any, any, never>]>,
-  make: (props: Record<string, unknown>) => unknown
-): ((encoded: Record<string, unknown>) => unknown) | undefined => {
-  const checks = fields.map(([, s]) => identityCheck(s.ast))
+export const rowDecoder = (
+  fields: ReadonlyArray<RowField>,
+  target: () => Record<string, unknown>
+): ((row: Record<string, unknown>) => unknown) | undefined => {
+  const checks = fields.map((f) => identityCheck(f.schema.ast))
   if (checks.every((c) => c === undefined)) return undefined
-  const keys = fields.map(([k]) => k)
-  const slow = fields.map(([, s], i) => (checks[i] === undefined ? ParseResult.decodeUnknownEither(s) : undefined))
-  const n = keys.length
-  return (encoded) => {
-    const props: Record<string, unknown> = {}
+  const slow = fields.map((f, i) => (checks[i] === undefined ? ParseResult.decodeUnknownEither(f.schema) : undefined))
+  const n = fields.length
+  return (row) => {
+    const out = target()
     for (let i = 0; i < n; i++) {
-      const key = keys[i]
-      if (!(key in encoded)) continue
-      const value = encoded[key]
+      const field = fields[i]
+      const raw = row[field.alias]
+      if (field.absent && (raw === null || raw === undefined)) continue
+      const value = field.convert === undefined ? raw : field.convert(raw)
       const check = checks[i]
       if (check !== undefined) {
         if (!check(value)) return Fallback
-        props[key] = value
+        out[field.key] = value
       } else {
         const decoded = slow[i]!(value)
         if (Either.isLeft(decoded)) return Fallback
-        props[key] = decoded.right
+        out[field.key] = decoded.right
       }
     }
-    return make(props)
+    return out
   }
 }
