@@ -73,3 +73,26 @@ describe("row decoding", () => {
     })
   }
 })
+
+describe("insert encoding", () => {
+  const row = { ...good, seen: DateTime.unsafeMake(good.seen), maybe: Option.some(7) }
+
+  it("encodes a valid row as the schema does", () => {
+    const compiled = Query.compile(Query.insert(People, row), Dialect.sqlite)
+    expect(Either.isRight(compiled)).toBe(true)
+    if (Either.isRight(compiled)) {
+      expect(compiled.right.params).toEqual([1, "Ada", "a", null, 1.5, 1, "2020-01-02T03:04:05.678Z", 7])
+    }
+  })
+
+  for (const [field, value] of [["id", 1.5], ["name", "too long"], ["role", "c"], ["flag", 1], ["maybe", 7]] as const) {
+    it(`rejects a bad ${field} before any SQL, with the schema's own error`, () => {
+      const compiled = Query.compile(Query.insert(People, { ...row, [field]: value } as any), Dialect.sqlite)
+      expect(Either.isLeft(compiled)).toBe(true)
+      if (Either.isLeft(compiled)) {
+        expect(compiled.left._tag).toBe("ValidationError")
+        expect((compiled.left as { column?: string }).column).toBe(field)
+      }
+    })
+  }
+})

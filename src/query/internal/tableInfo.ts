@@ -3,7 +3,8 @@
  * each field's schema, the encoders of the insert / update variants, and the
  * row schemas used to decode results.
  */
-import { type Either, type ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { identityCheck } from "./fastDecode.js"
 import type * as Table from "../../schema/Table.js"
 
 /** @internal */
@@ -66,6 +67,45 @@ const stripRefinements = (ast: AST.AST): AST.AST => {
   }
 }
 
+/**
+ * The insert variant's encoder, with a fast path for rows whose fields encode
+ * to themselves (checked directly, refinements included) or through their own
+ * field schema; any row it cannot take, or that fails, goes through the whole
+ * schema, so failures are exactly the schema's. Variants with property
+ * signatures (optional keys, generated defaults) always take the whole schema.
+ */
+const insertEncoder = (variant: Schema.Struct<Schema.Struct.Fields>): EncodeEither => {
+  const full = Schema.encodeUnknownEither(variant as unknown as Schema.Schema<any, any, never>)
+  const entries = Object.entries(variant.fields)
+  if (entries.some(([, f]) => !Schema.isSchema(f))) return full
+  const keys = entries.map(([k]) => k)
+  const checks = entries.map(([, f]) => identityCheck((f as Schema.Schema.Any).ast))
+  if (checks.every((c) => c === undefined)) return full
+  const slow = entries.map(([, f], i) =>
+    checks[i] === undefined ? ParseResult.encodeUnknownEither(f as Schema.Schema<any, any, never>) : undefined
+  )
+  const n = keys.length
+  return (row) => {
+    if (typeof row !== "object" || row === null) return full(row)
+    const input = row as Record<string, unknown>
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]
+      const value = input[key]
+      const check = checks[i]
+      if (check !== undefined) {
+        if (!check(value)) return full(row)
+        out[key] = value
+      } else {
+        const encoded = slow[i]!(value)
+        if (Either.isLeft(encoded)) return full(row)
+        out[key] = encoded.right
+      }
+    }
+    return Either.right(out)
+  }
+}
+
 const tables = new WeakMap<Table.Any, TableInfo>()
 const columns = new WeakMap<Table.ColumnDef, ColumnInfo>()
 
@@ -94,7 +134,7 @@ export const tableInfo = (table: Table.Any): TableInfo => {
   const info: TableInfo = {
     table,
     columns: byField,
-    insertEncode: Schema.encodeUnknownEither(model.insert as Schema.Schema<any, any, never>),
+    insertEncode: insertEncoder(model.insert as unknown as Schema.Struct<Schema.Struct.Fields>),
     rowSchema: (subset) => {
       if (subset === undefined) return model as Schema.Schema<any, any, never>
       const key = subset.join(",")
