@@ -78,7 +78,7 @@ describe("insert encoding", () => {
   const row = { ...good, seen: DateTime.unsafeMake(good.seen), maybe: Option.some(7) }
 
   it("encodes a valid row as the schema does", () => {
-    const compiled = Query.compile(Query.insert(People, row), Dialect.sqlite)
+    const compiled = Query.compile(Query.insert(People, row as any), Dialect.sqlite)
     expect(Either.isRight(compiled)).toBe(true)
     if (Either.isRight(compiled)) {
       expect(compiled.right.params).toEqual([1, "Ada", "a", null, 1.5, 1, "2020-01-02T03:04:05.678Z", 7])
