@@ -1,4 +1,4 @@
-import { DateTime, Effect, Option, PubSub, Schema, Stream } from "effect"
+import { DateTime, Effect, PubSub, Schema, Stream } from "effect"
 import * as Database from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as ColumnType from "../../schema/ColumnType.js"
@@ -272,4 +272,3 @@ export const make = <T extends Table.Any, E, R>(
   } as Repository.Repository<T, E, R>
 }
 
-export type { Option }
