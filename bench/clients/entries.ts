@@ -7,7 +7,7 @@
  */
 import type { SqlClient } from "@effect/sql"
 import type Database from "better-sqlite3"
-import { Effect } from "effect"
+import { Effect, type ManagedRuntime } from "effect"
 import type { Kysely } from "kysely"
 import type pg from "pg"
 import type { Subject } from "../harness.js"
@@ -38,6 +38,12 @@ export const loopEffect = <E, R>(n: number, offset: number, op: Op<Effect.Effect
     return sum
   })
 
+/** An Effect library's subject: the whole batch of `n` operations inside one `runPromise` on `runtime`. */
+export const effectSubject = <E, R, ER>(
+  runtime: ManagedRuntime.ManagedRuntime<R, ER>,
+  op: Op<Effect.Effect<number, E, R>>
+): Subject => ({ run: (n, offset) => runtime.runPromise(loopEffect(n, offset, op)), close: () => runtime.dispose() })
+
 const withNote = <Env>(open: (env: Env) => Promise<Subject>, options?: Note): Entry<Env> =>
   options?.note === undefined ? { open } : { open, note: options.note }
 
@@ -52,11 +58,22 @@ export const betterSqlite = (make: (db: Database.Database) => Op<number>, option
     return { run: (n, offset) => loop(n, offset, op), close: () => db.close() }
   }, options)
 
+/** better-sqlite3: `sql` prepared once; every op consumes `.all(...params(i))`. */
+export const betterSqliteAll = <Row>(
+  sql: string,
+  params: (i: number) => ReadonlyArray<unknown>,
+  consume: (rows: ReadonlyArray<Row>) => number,
+  options?: Note
+): Entry<SqliteEnv> =>
+  betterSqlite((db) => {
+    const stmt = db.prepare<Array<unknown>, Row>(sql)
+    return (i) => consume(stmt.all(...params(i)))
+  }, options)
+
 export const effectSqlite = <E>(make: (sql: SqlClient.SqlClient) => Op<Effect.Effect<number, E>>, options?: Note): Entry<SqliteEnv> =>
   withNote(async ({ file, sync }) => {
     const { runtime, sql } = await openEffect(file, sync)
-    const op = make(sql)
-    return { run: (n, offset) => runtime.runPromise(loopEffect(n, offset, op)), close: () => runtime.dispose() }
+    return effectSubject(runtime, make(sql))
   }, options)
 
 export const drizzleSqlite = (make: (db: DrizzleDb) => Op<number | Promise<number>>, options?: Note): Entry<SqliteEnv> =>
@@ -103,9 +120,16 @@ export const pgRaw = (make: (pool: pg.Pool) => Op<Promise<number>>, options?: No
 export const effectPg = <E>(make: (sql: SqlClient.SqlClient) => Op<Effect.Effect<number, E>>, options?: Note): Entry<PgEnv> =>
   withNote(async ({ url, pool }) => {
     const { runtime, sql } = await openEffectPg(url, pool)
-    const op = make(sql)
-    return { run: (n, offset) => runtime.runPromise(loopEffect(n, offset, op)), close: () => runtime.dispose() }
+    return effectSubject(runtime, make(sql))
   }, options)
+
+/** pg: `pool.query(sql, [...params(i)])` per op; its rows consumed. */
+export const pgAll = <Row extends pg.QueryResultRow>(
+  sql: string,
+  params: (i: number) => ReadonlyArray<unknown>,
+  consume: (rows: ReadonlyArray<Row>) => number,
+  options?: Note
+): Entry<PgEnv> => pgRaw((pool) => async (i) => consume((await pool.query<Row>(sql, [...params(i)])).rows), options)
 
 /** Sum a numeric field over rows (how results are consumed). */
 export const sumOf = <K extends string>(rows: ReadonlyArray<{ readonly [k in K]: unknown }>, key: K): number => {

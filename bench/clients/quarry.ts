@@ -12,7 +12,7 @@ import * as Sqlite from "../../src/layers/Sqlite.js"
 import * as Table from "../../src/schema/Table.js"
 import type { Synchronous } from "../data/sqlite.js"
 import type { Entry, PgEnv, SqliteEnv } from "../workload.js"
-import { loopEffect } from "./entries.js"
+import { effectSubject } from "./entries.js"
 import { checkPragmas } from "./sqlite.js"
 
 export class User extends Model.Class<User>("User")({
@@ -91,8 +91,7 @@ export const quarrySqlite = <E>(make: () => Op<E>, options?: { readonly note?: s
   ...(options?.note === undefined ? {} : { note: options.note }),
   open: async ({ file, sync }) => {
     const runtime = await openQuarrySqlite(file, sync)
-    const op = make()
-    return { run: (n, offset) => runtime.runPromise(loopEffect(n, offset, op)), close: () => runtime.dispose() }
+    return effectSubject(runtime, make())
   }
 })
 
@@ -100,7 +99,6 @@ export const quarryPg = <E>(make: () => Op<E>, options?: { readonly note?: strin
   ...(options?.note === undefined ? {} : { note: options.note }),
   open: async ({ url, pool }) => {
     const runtime = await openQuarryPg(url, pool)
-    const op = make()
-    return { run: (n, offset) => runtime.runPromise(loopEffect(n, offset, op)), close: () => runtime.dispose() }
+    return effectSubject(runtime, make())
   }
 })

@@ -2,10 +2,11 @@
  * Aggregate with GROUP BY: post count and score total per user over a window
  * of 100 users (1,000 posts in, 100 groups out).
  */
+import type { SqlClient } from "@effect/sql"
 import { asc, between, count, sum } from "drizzle-orm"
 import { Effect } from "effect"
 import { posts } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import { betterSqliteAll, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgAll } from "../clients/entries.js"
 import { ids } from "../data/dataset.js"
 import { Posts, quarryPg, quarrySqlite } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
@@ -42,6 +43,15 @@ const quarryAggregate = () => (i: number) =>
     Effect.map(consume)
   )
 
+/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+const effectAggregate = (sql: SqlClient.SqlClient) => (i: number) => {
+  const [lo, hi] = bounds(i)
+  return Effect.map(
+    sql<GroupRow>`SELECT user_id, count(*) AS n, sum(score) AS total FROM posts WHERE user_id BETWEEN ${lo} AND ${hi} GROUP BY user_id ORDER BY user_id`,
+    consume
+  )
+}
+
 export const aggregate: BatchWorkload = {
   kind: "batch",
   id: "aggregate",
@@ -53,20 +63,11 @@ export const aggregate: BatchWorkload = {
     dataset: "base",
     sync: "NORMAL",
     libs: {
-      "better-sqlite3": betterSqlite((db) => {
-        const stmt = db.prepare<[number, number], GroupRow>(SQL)
-        return (i) => consume(stmt.all(...bounds(i)))
-      }, { note: "prepared once" }),
+      "better-sqlite3": betterSqliteAll(SQL, bounds, consume, { note: "prepared once" }),
       quarry: quarrySqlite(quarryAggregate, {
         note: "query value built per op (`groupBy` + `select` with `Expr.count` / `Expr.sum`)"
       }),
-      "@effect/sql": effectSqlite((sql) => (i) => {
-        const [lo, hi] = bounds(i)
-        return Effect.map(
-          sql<GroupRow>`SELECT user_id, count(*) AS n, sum(score) AS total FROM posts WHERE user_id BETWEEN ${lo} AND ${hi} GROUP BY user_id ORDER BY user_id`,
-          consume
-        )
-      }),
+      "@effect/sql": effectSqlite(effectAggregate),
       drizzle: drizzleSqlite((db) => (i) =>
         consume(
           db.select({ user_id: posts.user_id, n: count(), total: sum(posts.score) }).from(posts)
@@ -82,17 +83,11 @@ export const aggregate: BatchWorkload = {
   },
   postgres: {
     libs: {
-      pg: pgRaw((pool) => async (i) => consume((await pool.query<GroupRow>(PG_SQL, [...bounds(i)])).rows)),
+      pg: pgAll(PG_SQL, bounds, consume),
       quarry: quarryPg(quarryAggregate, {
         note: "query value built per op; counts decoded to numbers by the model schema"
       }),
-      "@effect/sql-pg": effectPg((sql) => (i) => {
-        const [lo, hi] = bounds(i)
-        return Effect.map(
-          sql<GroupRow>`SELECT user_id, count(*) AS n, sum(score) AS total FROM posts WHERE user_id BETWEEN ${lo} AND ${hi} GROUP BY user_id ORDER BY user_id`,
-          consume
-        )
-      })
+      "@effect/sql-pg": effectPg(effectAggregate)
     }
   }
 }

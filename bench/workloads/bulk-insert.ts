@@ -3,6 +3,7 @@
  * longest event-loop stall during the call is recorded too: a synchronous
  * driver blocks the loop for the whole commit.
  */
+import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
 import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
@@ -24,6 +25,12 @@ const quarryBulkRows = () => (quarryRows ??= bulkRows().map(eventInsert))
 
 /** Quarry: one `insertMany` value (chunked under the bind limit, one transaction). */
 const quarryBulk = () => () => Effect.map(Query.run(Query.insertMany(Events, quarryBulkRows())), (r) => r.rowsAffected)
+
+/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(chunk)` per chunk inside `sql.withTransaction`. */
+const effectBulk = (sql: SqlClient.SqlClient) => () =>
+  sql.withTransaction(
+    Effect.reduce(bulkChunks(), 0, (n, c) => Effect.as(sql`INSERT INTO events ${sql.insert(c)}`, n + c.length))
+  )
 
 const pgChunkSql = (size: number): string => {
   const tuples: Array<string> = []
@@ -60,10 +67,7 @@ export const bulkInsert: BatchWorkload = {
       quarry: quarrySqlite(quarryBulk, {
         note: "`Query.insertMany(Events, rows)` + `Query.run`: multi-row VALUES chunked under the bind limit, one transaction, through the writer"
       }),
-      "@effect/sql": effectSqlite((sql) => () =>
-        sql.withTransaction(
-          Effect.reduce(bulkChunks(), 0, (n, c) => Effect.as(sql`INSERT INTO events ${sql.insert(c)}`, n + c.length))
-        ), { note: `\`sql.insert(rows)\`, ${multiRow}` }),
+      "@effect/sql": effectSqlite(effectBulk, { note: `\`sql.insert(rows)\`, ${multiRow}` }),
       drizzle: drizzleSqlite((db) => () =>
         db.transaction((tx) => {
           let n = 0
@@ -108,10 +112,7 @@ export const bulkInsert: BatchWorkload = {
         }
       }, { note: multiRow }),
       quarry: quarryPg(quarryBulk, { note: "`Query.insertMany(Events, rows)` + `Query.run`" }),
-      "@effect/sql-pg": effectPg((sql) => () =>
-        sql.withTransaction(
-          Effect.reduce(bulkChunks(), 0, (n, c) => Effect.as(sql`INSERT INTO events ${sql.insert(c)}`, n + c.length))
-        ), { note: `\`sql.insert(rows)\`, ${multiRow}` })
+      "@effect/sql-pg": effectPg(effectBulk, { note: `\`sql.insert(rows)\`, ${multiRow}` })
     }
   }
 }

@@ -5,6 +5,7 @@
  * rows/s. Synchronous drivers cannot overlap calls, so for them "concurrent"
  * is the same 100 autocommit inserts in a row.
  */
+import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
 import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
@@ -21,6 +22,15 @@ const quarryRound = () => (i: number) =>
   Effect.map(
     Effect.forEach(round(i), (k) => Query.run(Query.insert(Events, eventInsert(event(k)))), { concurrency: "unbounded" }),
     (results) => results.reduce((n, r) => n + r.rowsAffected, 0)
+  )
+
+/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(row)` per row, all started at once, autocommit each. */
+const effectRound = (sql: SqlClient.SqlClient) => (i: number) =>
+  Effect.map(
+    Effect.forEach(round(i), (k) => Effect.as(sql`INSERT INTO events ${sql.insert(event(k))}`, 1), {
+      concurrency: "unbounded"
+    }),
+    (ones) => ones.length
   )
 
 export const concurrentInsert: BatchWorkload = {
@@ -50,13 +60,7 @@ export const concurrentInsert: BatchWorkload = {
       quarry: quarrySqlite(quarryRound, {
         note: "`Effect.forEach(…, { concurrency: \"unbounded\" })` of `Query.insert` + `Query.run`; the writer group-commits"
       }),
-      "@effect/sql": effectSqlite((sql) => (i) =>
-        Effect.map(
-          Effect.forEach(round(i), (k) => Effect.as(sql`INSERT INTO events ${sql.insert(event(k))}`, 1), {
-            concurrency: "unbounded"
-          }),
-          (ones) => ones.length
-        ), { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`, autocommit each" }),
+      "@effect/sql": effectSqlite(effectRound, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`, autocommit each" }),
       drizzle: drizzleSqlite((db) => async (i) => {
         const results = await Promise.all(round(i).map((k) => db.insert(events).values(event(k))))
         return results.reduce((n, r) => n + r.changes, 0)
@@ -80,13 +84,7 @@ export const concurrentInsert: BatchWorkload = {
       quarry: quarryPg(quarryRound, {
         note: "`Effect.forEach(…, { concurrency: \"unbounded\" })` of `Query.insert` + `Query.run`"
       }),
-      "@effect/sql-pg": effectPg((sql) => (i) =>
-        Effect.map(
-          Effect.forEach(round(i), (k) => Effect.as(sql`INSERT INTO events ${sql.insert(event(k))}`, 1), {
-            concurrency: "unbounded"
-          }),
-          (ones) => ones.length
-        ), { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
+      "@effect/sql-pg": effectPg(effectRound, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
     }
   }
 }

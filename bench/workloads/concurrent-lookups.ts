@@ -3,6 +3,7 @@
  * started together and awaited together (the shape of a GraphQL resolver
  * fan-out). Unit: lookups/s.
  */
+import type { SqlClient } from "@effect/sql"
 import { eq } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
@@ -34,6 +35,17 @@ const quarryLookups = () => {
     Effect.map(Effect.forEach(round(i), users.get, { concurrency: "unbounded", batching: true }), consume)
 }
 
+/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per id, all started at once. */
+const effectLookups = (sql: SqlClient.SqlClient) => (i: number) =>
+  Effect.map(
+    Effect.forEach(
+      round(i),
+      (id) => Effect.map(sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${id}`, (r) => r[0]),
+      { concurrency: "unbounded" }
+    ),
+    consume
+  )
+
 export const concurrentLookups: BatchWorkload = {
   kind: "batch",
   id: "concurrent-lookups",
@@ -52,15 +64,7 @@ export const concurrentLookups: BatchWorkload = {
       quarry: quarrySqlite(quarryLookups, {
         note: "`Effect.forEach(ids, loader.get, { concurrency: \"unbounded\", batching: true })`: batched into one IN query"
       }),
-      "@effect/sql": effectSqlite((sql) => (i) =>
-        Effect.map(
-          Effect.forEach(
-            round(i),
-            (id) => Effect.map(sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${id}`, (r) => r[0]),
-            { concurrency: "unbounded" }
-          ),
-          consume
-        ), { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" }),
+      "@effect/sql": effectSqlite(effectLookups, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" }),
       drizzle: drizzleSqlite((db) => async (i) => {
         const rows = await Promise.all(round(i).map((id) => db.select().from(users).where(eq(users.id, id))))
         return consume(rows.map((r) => r[0]))
@@ -85,15 +89,7 @@ export const concurrentLookups: BatchWorkload = {
       quarry: quarryPg(quarryLookups, {
         note: "`Effect.forEach(ids, loader.get, { concurrency: \"unbounded\", batching: true })`: batched into one IN query"
       }),
-      "@effect/sql-pg": effectPg((sql) => (i) =>
-        Effect.map(
-          Effect.forEach(
-            round(i),
-            (id) => Effect.map(sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${id}`, (r) => r[0]),
-            { concurrency: "unbounded" }
-          ),
-          consume
-        ), { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
+      "@effect/sql-pg": effectPg(effectLookups, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
     }
   }
 }

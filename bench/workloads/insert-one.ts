@@ -3,6 +3,7 @@
  * synchronous=NORMAL on SQLite; synchronous_commit as configured on the
  * PostgreSQL server.
  */
+import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
 import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
@@ -18,6 +19,9 @@ export const PG_RESET = "TRUNCATE events RESTART IDENTITY"
 
 const quarryInsert = () => (i: number) =>
   Effect.map(Query.run(Query.insert(Events, eventInsert(event(i)))), (r) => r.rowsAffected)
+
+/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(row)` per op. */
+const effectInsert = (sql: SqlClient.SqlClient) => (i: number) => Effect.as(sql`INSERT INTO events ${sql.insert(event(i))}`, 1)
 
 export const insertOne: BatchWorkload = {
   kind: "batch",
@@ -41,7 +45,7 @@ export const insertOne: BatchWorkload = {
       quarry: quarrySqlite(quarryInsert, {
         note: "`Query.insert` + `Query.run` per op (through the serialized writer)"
       }),
-      "@effect/sql": effectSqlite((sql) => (i) => Effect.as(sql`INSERT INTO events ${sql.insert(event(i))}`, 1), {
+      "@effect/sql": effectSqlite(effectInsert, {
         note: "`sql.insert(row)`"
       }),
       drizzle: drizzleSqlite((db) => (i) => db.insert(events).values(event(i)).run().changes, {
@@ -62,7 +66,7 @@ export const insertOne: BatchWorkload = {
         return r.rowCount ?? 0
       }),
       quarry: quarryPg(quarryInsert, { note: "`Query.insert` + `Query.run` per op" }),
-      "@effect/sql-pg": effectPg((sql) => (i) => Effect.as(sql`INSERT INTO events ${sql.insert(event(i))}`, 1), {
+      "@effect/sql-pg": effectPg(effectInsert, {
         note: "`sql.insert(row)`"
       })
     }

@@ -2,10 +2,11 @@
  * A join: ten consecutive users with their posts (100 rows of user and post
  * columns), ordered by post id.
  */
+import type { SqlClient } from "@effect/sql"
 import { asc, between, eq } from "drizzle-orm"
 import { Effect } from "effect"
 import { posts, users } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw, sumOf } from "../clients/entries.js"
+import { betterSqliteAll, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgAll, sumOf } from "../clients/entries.js"
 import { ids } from "../data/dataset.js"
 import { Posts, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
@@ -40,6 +41,15 @@ const quarryJoin = () => (i: number) =>
     Effect.map(consume)
   )
 
+/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+const effectJoin = (sql: SqlClient.SqlClient) => (i: number) => {
+  const [lo, hi] = bounds(i)
+  return Effect.map(
+    sql<JoinRow>`SELECT u.id AS user_id, u.name, p.id AS post_id, p.title, p.score FROM users u JOIN posts p ON p.user_id = u.id WHERE u.id BETWEEN ${lo} AND ${hi} ORDER BY p.id`,
+    consume
+  )
+}
+
 export const join: BatchWorkload = {
   kind: "batch",
   id: "join",
@@ -51,18 +61,9 @@ export const join: BatchWorkload = {
     dataset: "base",
     sync: "NORMAL",
     libs: {
-      "better-sqlite3": betterSqlite((db) => {
-        const stmt = db.prepare<[number, number], JoinRow>(SQL)
-        return (i) => consume(stmt.all(...bounds(i)))
-      }, { note: "prepared once" }),
+      "better-sqlite3": betterSqliteAll(SQL, bounds, consume, { note: "prepared once" }),
       quarry: quarrySqlite(quarryJoin, { note: "query value built per op (`innerJoin` + `select`)" }),
-      "@effect/sql": effectSqlite((sql) => (i) => {
-        const [lo, hi] = bounds(i)
-        return Effect.map(
-          sql<JoinRow>`SELECT u.id AS user_id, u.name, p.id AS post_id, p.title, p.score FROM users u JOIN posts p ON p.user_id = u.id WHERE u.id BETWEEN ${lo} AND ${hi} ORDER BY p.id`,
-          consume
-        )
-      }),
+      "@effect/sql": effectSqlite(effectJoin),
       drizzle: drizzleSqlite((db) => (i) =>
         consume(
           db.select({ user_id: users.id, name: users.name, post_id: posts.id, title: posts.title, score: posts.score })
@@ -79,15 +80,9 @@ export const join: BatchWorkload = {
   },
   postgres: {
     libs: {
-      pg: pgRaw((pool) => async (i) => consume((await pool.query<JoinRow>(PG_SQL, [...bounds(i)])).rows)),
+      pg: pgAll(PG_SQL, bounds, consume),
       quarry: quarryPg(quarryJoin, { note: "query value built per op (`innerJoin` + `select`)" }),
-      "@effect/sql-pg": effectPg((sql) => (i) => {
-        const [lo, hi] = bounds(i)
-        return Effect.map(
-          sql<JoinRow>`SELECT u.id AS user_id, u.name, p.id AS post_id, p.title, p.score FROM users u JOIN posts p ON p.user_id = u.id WHERE u.id BETWEEN ${lo} AND ${hi} ORDER BY p.id`,
-          consume
-        )
-      })
+      "@effect/sql-pg": effectPg(effectJoin)
     }
   }
 }

@@ -5,6 +5,7 @@
  * hand-written pair of queries (parents, then children
  * `WHERE user_id IN (…1,000 ids…)`) and group in JS.
  */
+import type { SqlClient } from "@effect/sql"
 import { asc, gt } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
@@ -60,6 +61,18 @@ const quarryPrefetch = () => (i: number) =>
     Effect.map(consume)
   )
 
+/** `@effect/sql` (SQLite and PostgreSQL alike): two tagged-template queries (`sql.in`), grouped in JS. */
+const effectPrefetch = (sql: SqlClient.SqlClient) => (i: number) =>
+  Effect.gen(function*() {
+    const ps = yield* sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id > ${
+      ids.prefetchAfter(i)
+    } ORDER BY id LIMIT ${PREFETCH_PARENTS}`
+    const cs = yield* sql<PostRow>`SELECT id, user_id, title, score, created_at FROM posts WHERE user_id IN ${
+      sql.in(ps.map((p) => p.id))
+    }`
+    return consume(attach(ps, cs))
+  })
+
 export const prefetch: BatchWorkload = {
   kind: "batch",
   id: "prefetch",
@@ -80,16 +93,7 @@ export const prefetch: BatchWorkload = {
         }
       }, { note: "hand-written: two prepared queries (IN list), grouped in JS" }),
       quarry: quarrySqlite(quarryPrefetch, { note: "`Relation.prefetch(UserRelations, \"posts\")` + `Relation.all`" }),
-      "@effect/sql": effectSqlite((sql) => (i) =>
-        Effect.gen(function*() {
-          const ps = yield* sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id > ${
-            ids.prefetchAfter(i)
-          } ORDER BY id LIMIT ${PREFETCH_PARENTS}`
-          const cs = yield* sql<PostRow>`SELECT id, user_id, title, score, created_at FROM posts WHERE user_id IN ${
-            sql.in(ps.map((p) => p.id))
-          }`
-          return consume(attach(ps, cs))
-        }), { note: "two tagged-template queries (`sql.in`), grouped in JS" }),
+      "@effect/sql": effectSqlite(effectPrefetch, { note: "two tagged-template queries (`sql.in`), grouped in JS" }),
       drizzle: drizzleSqlite((db) => (i) =>
         consume(
           db.query.users.findMany({
@@ -116,16 +120,7 @@ export const prefetch: BatchWorkload = {
         return consume(attach(ps, cs))
       }, { note: "hand-written: two queries (IN list), grouped in JS" }),
       quarry: quarryPg(quarryPrefetch, { note: "`Relation.prefetch(UserRelations, \"posts\")` + `Relation.all`" }),
-      "@effect/sql-pg": effectPg((sql) => (i) =>
-        Effect.gen(function*() {
-          const ps = yield* sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id > ${
-            ids.prefetchAfter(i)
-          } ORDER BY id LIMIT ${PREFETCH_PARENTS}`
-          const cs = yield* sql<PostRow>`SELECT id, user_id, title, score, created_at FROM posts WHERE user_id IN ${
-            sql.in(ps.map((p) => p.id))
-          }`
-          return consume(attach(ps, cs))
-        }), { note: "two tagged-template queries (`sql.in`), grouped in JS" })
+      "@effect/sql-pg": effectPg(effectPrefetch, { note: "two tagged-template queries (`sql.in`), grouped in JS" })
     }
   }
 }

@@ -2,6 +2,7 @@
  * A filtered, ordered and limited select: the 20 first users (by age, id) at
  * or above an age with at least a given score. Uses the `users (age)` index.
  */
+import type { SqlClient } from "@effect/sql"
 import { and, asc, gte } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
@@ -28,6 +29,15 @@ const quarryFilter = () => (i: number) =>
     Effect.map(consume)
   )
 
+/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+const effectFilter = (sql: SqlClient.SqlClient) => (i: number) =>
+  Effect.map(
+    sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE age >= ${ids.minAge(i)} AND score >= ${
+      ids.minScore(i)
+    } ORDER BY age, id LIMIT 20`,
+    consume
+  )
+
 export const selectFilter: BatchWorkload = {
   kind: "batch",
   id: "select-filter",
@@ -46,14 +56,7 @@ export const selectFilter: BatchWorkload = {
       quarry: quarrySqlite(quarryFilter, {
         note: "query value built per op (lookup object `{ age: { gte }, score: { gte } }`)"
       }),
-      "@effect/sql": effectSqlite((sql) => (i) =>
-        Effect.map(
-          sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE age >= ${ids.minAge(i)} AND score >= ${
-            ids.minScore(i)
-          } ORDER BY age, id LIMIT 20`,
-          consume
-        )
-      ),
+      "@effect/sql": effectSqlite(effectFilter),
       drizzle: drizzleSqlite((db) => (i) =>
         consume(
           db.select().from(users).where(and(gte(users.age, ids.minAge(i)), gte(users.score, ids.minScore(i))))
@@ -71,14 +74,7 @@ export const selectFilter: BatchWorkload = {
     libs: {
       pg: pgRaw((pool) => async (i) => consume((await pool.query<UserRow>(PG_SQL, [ids.minAge(i), ids.minScore(i)])).rows)),
       quarry: quarryPg(quarryFilter, { note: "query value built per op" }),
-      "@effect/sql-pg": effectPg((sql) => (i) =>
-        Effect.map(
-          sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE age >= ${ids.minAge(i)} AND score >= ${
-            ids.minScore(i)
-          } ORDER BY age, id LIMIT 20`,
-          consume
-        )
-      )
+      "@effect/sql-pg": effectPg(effectFilter)
     }
   }
 }

@@ -3,6 +3,7 @@
  * reusable query ("select-pk"), once building the query anew for every call
  * ("select-pk-unprepared").
  */
+import type { SqlClient } from "@effect/sql"
 import { eq, sql as dsql } from "drizzle-orm"
 import { Effect } from "effect"
 import { CompiledQuery } from "kysely"
@@ -31,20 +32,29 @@ const quarryById = () => {
 /** Quarry: the query value built for every call. */
 const quarryBuilt = () => (i: number) => Effect.map(Query.from(Users).pipe(Query.where({ id: ids.user(i) }), Query.get), consume)
 
-const plan = { verifyOps: 64, unitsPerOp: 1 } as const
-const work = "`SELECT id, email, name, age, score FROM users WHERE id = ?` on 10k users; one row per op"
+/** `@effect/sql` (SQLite and PostgreSQL, both workloads): the tagged template per op (it has no prepared-query API). */
+const effectById = (sql: SqlClient.SqlClient) => (i: number) =>
+  Effect.map(
+    sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
+    (rows) => consume(rows[0])
+  )
+
+/** What both variants share: the same work, unit and plan on the same data. */
+const common = {
+  kind: "batch",
+  work: "`SELECT id, email, name, age, score FROM users WHERE id = ?` on 10k users; one row per op",
+  unit: "ops/s",
+  plan: { verifyOps: 64, unitsPerOp: 1 }
+} as const
+const sqliteData = { dataset: "base", sync: "NORMAL" } as const
 const TAGGED = "tagged template (the client caches prepared statements by SQL text)"
 
 export const selectPk: BatchWorkload = {
-  kind: "batch",
+  ...common,
   id: "select-pk",
   title: "Select by primary key (prepared)",
-  work,
-  unit: "ops/s",
-  plan,
   sqlite: {
-    dataset: "base",
-    sync: "NORMAL",
+    ...sqliteData,
     libs: {
       "better-sqlite3": betterSqlite((db) => {
         const stmt = db.prepare<[number], UserRow>(SQL)
@@ -53,14 +63,7 @@ export const selectPk: BatchWorkload = {
       quarry: quarrySqlite(quarryById, {
         note: "`Prepared.make(query)` once, `.get({ id })` per op (reads ≤ 2 rows to check uniqueness)"
       }),
-      "@effect/sql": effectSqlite(
-        (sql) => (i) =>
-          Effect.map(
-            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
-            (rows) => consume(rows[0])
-          ),
-        { note: `no prepared-query API: ${TAGGED}` }
-      ),
+      "@effect/sql": effectSqlite(effectById, { note: `no prepared-query API: ${TAGGED}` }),
       drizzle: drizzleSqlite((db) => {
         const q = db.select().from(users).where(eq(users.id, dsql.placeholder("id"))).prepare()
         return (i) => consume(q.get({ id: ids.user(i) }))
@@ -82,42 +85,24 @@ export const selectPk: BatchWorkload = {
         return consume(result.rows[0])
       }, { note: "named (server-side prepared) statement through `pg.Pool`" }),
       quarry: quarryPg(quarryById, { note: "`Prepared.make(query)` once, `.get({ id })` per op" }),
-      "@effect/sql-pg": effectPg(
-        (sql) => (i) =>
-          Effect.map(
-            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
-            (rows) => consume(rows[0])
-          ),
-        { note: "no prepared-query API: tagged template (unnamed statement per call)" }
-      )
+      "@effect/sql-pg": effectPg(effectById, { note: "no prepared-query API: tagged template (unnamed statement per call)" })
     }
   }
 }
 
 export const selectPkUnprepared: BatchWorkload = {
-  kind: "batch",
+  ...common,
   id: "select-pk-unprepared",
   title: "Select by primary key (built per call)",
-  work,
-  unit: "ops/s",
-  plan,
   sqlite: {
-    dataset: "base",
-    sync: "NORMAL",
+    ...sqliteData,
     libs: {
       "better-sqlite3": betterSqlite(
         (db) => (i) => consume(db.prepare<[number], UserRow>(SQL).get(ids.user(i))),
         { note: "`db.prepare(sql).get(id)` per op" }
       ),
       quarry: quarrySqlite(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
-      "@effect/sql": effectSqlite(
-        (sql) => (i) =>
-          Effect.map(
-            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
-            (rows) => consume(rows[0])
-          ),
-        { note: TAGGED }
-      ),
+      "@effect/sql": effectSqlite(effectById, { note: TAGGED }),
       drizzle: drizzleSqlite(
         (db) => (i) => consume(db.select().from(users).where(eq(users.id, ids.user(i))).get()),
         { note: "query builder per op" }
@@ -138,14 +123,7 @@ export const selectPkUnprepared: BatchWorkload = {
         note: "unnamed statement per op"
       }),
       quarry: quarryPg(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
-      "@effect/sql-pg": effectPg(
-        (sql) => (i) =>
-          Effect.map(
-            sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
-            (rows) => consume(rows[0])
-          ),
-        { note: "tagged template" }
-      )
+      "@effect/sql-pg": effectPg(effectById, { note: "tagged template" })
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process"
 import { Model } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import { Effect, type ManagedRuntime, Schema } from "effect"
 import * as Database from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Prepared from "../../src/query/Prepared.js"
@@ -69,6 +69,36 @@ const counter = (seconds: number) => {
     },
     samples: (): TpcbSamples => counts.slice(1, seconds)
   }
+}
+
+/**
+ * Effect libraries: every worker runs `transaction` back to back until the deadline, all workers in one
+ * `runPromise`; the runtime is disposed afterwards.
+ */
+const runWorkers = async <E, R, ER>(
+  runtime: ManagedRuntime.ManagedRuntime<R, ER>,
+  c: ReturnType<typeof counter>,
+  clients: number,
+  transaction: (w: number, n: number) => Effect.Effect<unknown, E, R>
+): Promise<TpcbSamples> => {
+  const worker = (w: number) =>
+    Effect.gen(function*() {
+      for (let n = 0; performance.now() < c.deadline; n++) {
+        yield* transaction(w, n)
+        c.tick()
+      }
+    })
+  try {
+    await runtime.runPromise(
+      Effect.forEach(Array.from({ length: clients }, (_, w) => w), worker, {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
+  } finally {
+    await runtime.dispose()
+  }
+  return c.samples()
 }
 
 const pgbench: TpcbEntry = {
@@ -144,24 +174,7 @@ const effectPg: TpcbEntry = {
         yield* sql`INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (${p.tid}, ${p.bid}, ${p.aid}, ${p.delta}, CURRENT_TIMESTAMP)`
       }))
     }
-    const worker = (w: number) =>
-      Effect.gen(function*() {
-        for (let n = 0; performance.now() < c.deadline; n++) {
-          yield* transaction(w, n)
-          c.tick()
-        }
-      })
-    try {
-      await runtime.runPromise(
-        Effect.forEach(Array.from({ length: target.clients }, (_, w) => w), worker, {
-          concurrency: "unbounded",
-          discard: true
-        })
-      )
-    } finally {
-      await runtime.dispose()
-    }
-    return c.samples()
+    return runWorkers(runtime, c, target.clients, transaction)
   }
 }
 
@@ -215,24 +228,7 @@ const quarry: TpcbEntry = {
         yield* Query.run(Query.insert(Histories, { tid: p.tid, bid: p.bid, aid: p.aid, delta: p.delta, mtime: new Date() }))
       }))
     }
-    const worker = (w: number) =>
-      Effect.gen(function*() {
-        for (let n = 0; performance.now() < c.deadline; n++) {
-          yield* transaction(w, n)
-          c.tick()
-        }
-      })
-    try {
-      await runtime.runPromise(
-        Effect.forEach(Array.from({ length: target.clients }, (_, w) => w), worker, {
-          concurrency: "unbounded",
-          discard: true
-        })
-      )
-    } finally {
-      await runtime.dispose()
-    }
-    return c.samples()
+    return runWorkers(runtime, c, target.clients, transaction)
   }
 }
 
