@@ -55,20 +55,24 @@ export const make = <T extends Table.Any, E, R>(
   const stamps = stampFields(table, options.timestamps)
   const c = table.c as Record<string, Expr.Expr<any>>
 
+  // one decoder per field, built on first use (timestamps and soft delete run on every write)
+  const decoders = new Map<string, (u: unknown) => AnyRow>()
+  /** A field's decoded value from its encoded form. */
+  const decodeField = (field: string, encoded: unknown): unknown => {
+    let decode = decoders.get(field)
+    if (decode === undefined) {
+      decode = Schema.decodeUnknownSync(Schema.Struct({ [field]: fields[field] }) as unknown as Schema.Schema<AnyRow, any>)
+      decoders.set(field, decode)
+    }
+    return decode({ [field]: encoded })[field]
+  }
+
   /** The current time as the decoded value of a date-time field. */
   const nowFor = (field: string): Effect.Effect<unknown> =>
-    Effect.map(DateTime.now, (now) => {
-      const decoded = Schema.decodeUnknownSync(Schema.Struct({ [field]: fields[field] }) as unknown as Schema.Schema<AnyRow, any>)(
-        { [field]: encodedNow(table.field(field).type.kind, DateTime.toDateUtc(now)) }
-      )
-      return decoded[field]
-    })
+    Effect.map(DateTime.now, (now) => decodeField(field, encodedNow(table.field(field).type.kind, DateTime.toDateUtc(now))))
 
   /** The field's decoded form of SQL NULL (`null`, or `Option.none()` for optional fields). */
-  const nullFor = (field: string): unknown =>
-    Schema.decodeUnknownSync(Schema.Struct({ [field]: fields[field] }) as unknown as Schema.Schema<AnyRow, any>)(
-      { [field]: null }
-    )[field]
+  const nullFor = (field: string): unknown => decodeField(field, null)
 
   const soft = options.softDelete === undefined ? undefined : c[options.softDelete]
   const live: Expr.Predicate | undefined = soft === undefined ? undefined : Expr.isNull(soft)
