@@ -32,12 +32,51 @@ const returning = (ctx: Ctx, seg: Segment): string =>
   " RETURNING " +
   seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", ")
 
+/** Per table and dialect: each column's driver conversion, and the SQL of the insert shapes seen so far. */
+interface InsertCodec {
+  readonly converts: ReadonlyArray<Values.Encoder>
+  readonly statements: Map<string, string>
+}
+
+/** How many distinct statement shapes are kept per table and dialect (multi-row chunk sizes vary). */
+const MAX_SHAPES = 64
+
+const codecs = new WeakMap<Table.Any, Map<string, InsertCodec>>()
+
+const insertCodec = (dialect: Dialect, table: Table.Any): InsertCodec => {
+  let byDialect = codecs.get(table)
+  if (byDialect === undefined) {
+    byDialect = new Map()
+    codecs.set(table, byDialect)
+  }
+  let codec = byDialect.get(dialect.name)
+  if (codec === undefined) {
+    codec = {
+      converts: table.columns.map((def) => Values.driverEncoder(dialect, Codec.toDriver(dialect, def.type.kind))),
+      statements: new Map()
+    }
+    byDialect.set(dialect.name, codec)
+  }
+  return codec
+}
+
+interface Group {
+  /** The positions (in `table.columns`) of the fields the rows set, joined: the group's key. */
+  readonly key: string
+  readonly fields: ReadonlyArray<Table.ColumnDef>
+  readonly indexes: Array<number>
+  readonly values: Array<Array<unknown>>
+}
+
 /** Encode insert rows: model insert variant, then the driver conversion of each column. */
-const encodeRows = (dialect: Dialect, table: Table.Any, rows: ReadonlyArray<unknown>) => {
+const encodeRows = (
+  table: Table.Any,
+  converts: ReadonlyArray<Values.Encoder>,
+  rows: ReadonlyArray<unknown>
+): ReadonlyArray<Group> => {
   const encode = tableInfo(table).insertEncode
   const columns = table.columns
-  const converts = columns.map((def) => Values.driverEncoder(dialect, Codec.toDriver(dialect, def.type.kind)))
-  const groups = new Map<string, { fields: Array<Table.ColumnDef>; indexes: Array<number>; values: Array<Array<unknown>> }>()
+  const groups = new Map<string, Group>()
   for (let index = 0; index < rows.length; index++) {
     const encoded = encode(rows[index])
     if (Either.isLeft(encoded)) return Values.fail(QueryError.fromParseError(table.name, encoded.left))
@@ -53,7 +92,7 @@ const encodeRows = (dialect: Dialect, table: Table.Any, rows: ReadonlyArray<unkn
     }
     let group = groups.get(key)
     if (group === undefined) {
-      group = { fields: present.map((i) => columns[i]), indexes: [], values: [] }
+      group = { key, fields: present.map((i) => columns[i]), indexes: [], values: [] }
       groups.set(key, group)
     }
     const values = new Array<unknown>(present.length)
@@ -61,7 +100,7 @@ const encodeRows = (dialect: Dialect, table: Table.Any, rows: ReadonlyArray<unkn
     group.indexes.push(index)
     group.values.push(values)
   }
-  return [...groups.values()]
+  return groups.size === 1 ? [groups.values().next().value!] : [...groups.values()]
 }
 
 /** The unique keys a row setting `fields` could conflict on. */
@@ -107,33 +146,72 @@ const conflictClause = (ctx: Ctx, insert: Ast.Insert, fields: ReadonlyArray<Tabl
   return ` ON DUPLICATE KEY UPDATE ${updated(conflict, fields).map((f) => `${q(f)} = VALUES(${q(f)})`).join(", ")}`
 }
 
-/** Compile an INSERT into one or more statements. */
+/** What, besides the fields and the row count, decides an insert statement's text. */
+const shapeKey = (insert: Ast.Insert, returns: boolean): string => {
+  const conflict = insert.conflict
+  const onConflict = conflict === undefined
+    ? ""
+    : conflict._tag === "DoNothing"
+    ? "nothing"
+    : `update:${conflict.target.join(",")}:${conflict.update?.join(",") ?? "*"}`
+  return returns ? `${onConflict}|${insert.returning!.join(",")}` : onConflict
+}
+
+/** The text of one INSERT statement of `rows` rows setting `fields` (placeholders in row order). */
+const insertSql = (
+  dialect: Dialect,
+  insert: Ast.Insert,
+  fields: ReadonlyArray<Table.ColumnDef>,
+  rows: number,
+  ret: Segment | undefined
+): string => {
+  const ctx = context(dialect)
+  let sql = `INSERT INTO ${ctx.quote(insert.table.name)} `
+  if (fields.length === 0) sql += dialect.insertDefaultValues
+  else {
+    sql += `(${fields.map((d) => ctx.quote(d.name)).join(", ")}) VALUES `
+    const tuples = new Array<string>(rows)
+    for (let r = 0; r < rows; r++) tuples[r] = `(${fields.map(() => ctx.bind(undefined)).join(", ")})`
+    sql += tuples.join(", ")
+  }
+  sql += conflictClause(ctx, insert, fields)
+  if (ret !== undefined) sql += returning(ctx, ret)
+  return sql
+}
+
+/**
+ * Compile an INSERT into one or more statements. Statement texts are kept
+ * per table, dialect and shape (fields set, row count, conflict, returning),
+ * so a repeated insert only encodes its values.
+ */
 export const compileInsert = (dialect: Dialect, insert: Ast.Insert): ReadonlyArray<InsertChunk> => {
   const table = insert.table
-  const groups = encodeRows(dialect, table, insert.rows)
-  const ret = insert.returning !== undefined && dialect.returning.insert
-    ? returningSegment(table, insert.returning)
-    : undefined
+  const codec = insertCodec(dialect, table)
+  const groups = encodeRows(table, codec.converts, insert.rows)
+  const returns = insert.returning !== undefined && dialect.returning.insert
+  const ret = returns ? returningSegment(table, insert.returning!) : undefined
+  const shape = shapeKey(insert, returns)
   const chunks: Array<InsertChunk> = []
   for (const group of groups) {
     const width = Math.max(1, group.fields.length)
     const perStatement = group.fields.length === 0 ? 1 : Math.max(1, Math.floor(dialect.maxParams / width))
     for (let start = 0; start < group.values.length; start += perStatement) {
-      const ctx = context(dialect)
-      const values = group.values.slice(start, start + perStatement)
-      let sql = `INSERT INTO ${ctx.quote(table.name)} `
-      if (group.fields.length === 0) sql += dialect.insertDefaultValues
-      else {
-        sql += `(${group.fields.map((d) => ctx.quote(d.name)).join(", ")}) VALUES `
-        sql += values.map((row) => `(${row.map((v) => ctx.bind(v)).join(", ")})`).join(", ")
+      const values = start === 0 && group.values.length <= perStatement
+        ? group.values
+        : group.values.slice(start, start + perStatement)
+      const key = `${group.key}|${values.length}|${shape}`
+      let sql = codec.statements.get(key)
+      if (sql === undefined) {
+        sql = insertSql(dialect, insert, group.fields, values.length, ret)
+        if (codec.statements.size < MAX_SHAPES) codec.statements.set(key, sql)
       }
-      sql += conflictClause(ctx, insert, group.fields)
-      if (ret !== undefined) sql += returning(ctx, ret)
       chunks.push({
         sql,
-        params: ctx.params,
-        slots: ctx.slots,
-        indexes: group.indexes.slice(start, start + perStatement),
+        params: values.length === 1 ? values[0] : values.flat(),
+        slots: [],
+        indexes: start === 0 && group.values.length <= perStatement
+          ? group.indexes
+          : group.indexes.slice(start, start + perStatement),
         fields: group.fields,
         values
       })

@@ -141,9 +141,14 @@ export const rawPlan = (raw: Ast.RawQuery, dialect: Dialect): ReadPlan =>
     return { statement: compileRaw(dialect, raw), decodeRow, decodeRows: rowsDecoder(decodeRow), table: undefined }
   })
 
-/** The statements of an INSERT. */
+/**
+ * The statements of an INSERT. Not memoized on the node, unlike reads: an
+ * insert value is nearly always run once, its statement texts are cached by
+ * shape (see `compileInsert`), and a cache entry per row would cost more in
+ * garbage collection than encoding again.
+ */
 export const insertPlan = (insert: Ast.Insert, dialect: Dialect): ReadonlyArray<InsertChunk> =>
-  memo(insert, dialect.name, () => compileInsert(dialect, insert))
+  compileInsert(dialect, insert)
 
 /** The decoder of the rows a write returns. */
 export const returningDecoder = (
