@@ -79,6 +79,12 @@ export interface SqliteConfig {
    *   OS crash may lose the last acknowledged commits (a process crash loses
    *   nothing).
    * - `"off"`: no syncing at all; a power loss may corrupt the database.
+   *
+   * With `"full"` concurrent writes wait for each other to share one commit
+   * (one fsync per batch). With `"normal"` or `"off"` a commit costs little,
+   * so a write that finds the writer idle runs at once on the caller's fiber
+   * (one caller per turn of the event loop; concurrent callers still share a
+   * batch).
    */
   readonly synchronous?: "full" | "normal" | "off" | undefined
   /**
@@ -100,8 +106,9 @@ export interface SqliteConfig {
    */
   readonly busyRetry?: Schedule.Schedule<unknown, unknown> | undefined
   /**
-   * Called after each group commit with the number of jobs it committed
-   * (observability: batch sizes, commit rate).
+   * Called after each commit of the writer with the number of jobs it
+   * committed (observability: batch sizes, commit rate); a write that ran
+   * at once on an idle writer (see `synchronous`) counts as a commit of one.
    */
   readonly onBatch?: ((info: { readonly size: number }) => void) | undefined
 }

@@ -188,19 +188,21 @@ describe("Sqlite", () => {
         expect(yield* names(db)).toEqual(["a"])
       }))
 
-    it.scopedLive("a short lock held by another process is waited for, not reported", () =>
-      Effect.gen(function*() {
-        const filename = tmpFile("wait")
-        const db = yield* Effect.flatMap(Sqlite.make({ filename }), withItems)
-        const other = new SqliteDriver(filename)
-        yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
-        other.exec("BEGIN IMMEDIATE")
-        const write = yield* Effect.fork(insertItem(db, "a"))
-        yield* Effect.sleep("100 millis")
-        other.exec("COMMIT")
-        yield* Fiber.join(write)
-        expect(yield* names(db)).toEqual(["a"])
-      }))
+    for (const synchronous of ["full", "normal"] as const) {
+      it.scopedLive(`a short lock held by another process is waited for, not reported (synchronous=${synchronous})`, () =>
+        Effect.gen(function*() {
+          const filename = tmpFile("wait")
+          const db = yield* Effect.flatMap(Sqlite.make({ filename, synchronous }), withItems)
+          const other = new SqliteDriver(filename)
+          yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+          other.exec("BEGIN IMMEDIATE")
+          const write = yield* Effect.fork(insertItem(db, "a"))
+          yield* Effect.sleep("100 millis")
+          other.exec("COMMIT")
+          yield* Fiber.join(write)
+          expect(yield* names(db)).toEqual(["a"])
+        }))
+    }
 
     it.effect("bad configuration fails to build with ConnectionError", () =>
       Effect.gen(function*() {

@@ -23,66 +23,113 @@ const countOnDisk = (filename: string) => {
 }
 
 describe("Sqlite writer", () => {
-  it.scopedLive("100 concurrent writers are group-committed; a unique violation fails only its caller", () =>
-    Effect.gen(function*() {
-      const batches: Array<number> = []
-      const db = yield* Sqlite.make({ filename: tmpFile("group"), onBatch: ({ size }) => batches.push(size) })
-      yield* db.run(createItems)
-      yield* db.run(insert("taken"))
-      batches.length = 0
+  for (const synchronous of ["full", "normal"] as const) {
+    describe(`synchronous=${synchronous}`, () => {
+    it.scopedLive("100 concurrent writers are group-committed; a unique violation fails only its caller", () =>
+      Effect.gen(function*() {
+        const batches: Array<number> = []
+        const db = yield* Sqlite.make({ filename: tmpFile("group"), synchronous, onBatch: ({ size }) => batches.push(size) })
+        yield* db.run(createItems)
+        yield* db.run(insert("taken"))
+        batches.length = 0
 
-      const outcomes = yield* Effect.forEach(
-        Array.from({ length: 100 }, (_, i) => i === 37 ? "taken" : `user-${i}`),
-        (name) => Effect.either(db.run(insert(name))),
-        { concurrency: "unbounded" }
-      )
+        const outcomes = yield* Effect.forEach(
+          Array.from({ length: 100 }, (_, i) => i === 37 ? "taken" : `user-${i}`),
+          (name) => Effect.either(db.run(insert(name))),
+          { concurrency: "unbounded" }
+        )
 
-      const failures = outcomes.filter(Either.isLeft).map((either) => either.left)
-      expect(failures).toHaveLength(1)
-      expect(failures[0]).toMatchObject({ _tag: "UniqueViolation", table: "items", column: "name" })
-      expect(outcomes.filter(Either.isRight)).toHaveLength(99)
-      expect(yield* db.all({ sql: "SELECT count(*) AS n FROM items", params: [] })).toEqual([{ n: 100 }])
-      // each acknowledged write was committed by some batch; fewer batches than writes = group commit
-      expect(batches.reduce((a, b) => a + b, 0)).toBe(99)
-      expect(batches.length).toBeLessThan(99)
-    }))
+        const failures = outcomes.filter(Either.isLeft).map((either) => either.left)
+        expect(failures).toHaveLength(1)
+        expect(failures[0]).toMatchObject({ _tag: "UniqueViolation", table: "items", column: "name" })
+        expect(outcomes.filter(Either.isRight)).toHaveLength(99)
+        expect(yield* db.all({ sql: "SELECT count(*) AS n FROM items", params: [] })).toEqual([{ n: 100 }])
+        // each acknowledged write was committed by some batch; fewer batches than writes = group commit
+        expect(batches.reduce((a, b) => a + b, 0)).toBe(99)
+        expect(batches.length).toBeLessThan(99)
+      }))
 
-  it.scopedLive("a write failing inside a batch leaves the batch's other writes committed", () =>
-    Effect.gen(function*() {
-      const db = yield* Sqlite.make({ filename: tmpFile("savepoints") })
-      yield* db.run(createItems)
-      const completions = yield* Effect.forEach(["a", "b", "a", "c"], (name) => db.submit(insert(name)))
-      const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
-      expect(outcomes.map(Either.isRight)).toEqual([true, true, false, true])
-      expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
-        { name: "a" },
-        { name: "b" },
-        { name: "c" }
-      ])
-    }))
+    it.scopedLive("a write failing inside a batch leaves the batch's other writes committed", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("savepoints"), synchronous })
+        yield* db.run(createItems)
+        const completions = yield* Effect.forEach(["a", "b", "a", "c"], (name) => db.submit(insert(name)))
+        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
+        expect(outcomes.map(Either.isRight)).toEqual([true, true, false, true])
+        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
+          { name: "a" },
+          { name: "b" },
+          { name: "c" }
+        ])
+      }))
 
-  it.scopedLive("a write losing a unique race finds the winner's row already committed", () =>
-    Effect.gen(function*() {
-      const db = yield* Sqlite.make({ filename: tmpFile("race") })
-      yield* db.run(createItems)
-      const find = db.all({ sql: "SELECT id FROM items WHERE name = ?", params: ["race"] })
-      // plain writes and whole transactions: the losers' failures are reported after the batch commits
-      const contenders = Array.from({ length: 40 }, (_, i) =>
-        i % 2 === 0 ? db.run(insert("race")) : db.transaction(db.run(insert("race"))))
-      const seenByLosers = yield* Effect.forEach(
-        contenders,
-        (write) =>
-          Effect.matchEffect(write, {
-            onFailure: (error) => Effect.map(find, (rows) => [error._tag, rows.length] as const),
-            onSuccess: () => Effect.succeed(["won", 1] as const)
-          }),
-        { concurrency: "unbounded" }
-      )
-      expect(seenByLosers.filter(([tag]) => tag === "won")).toHaveLength(1)
-      expect(seenByLosers.filter(([tag]) => tag !== "won")).toEqual(
-        Array.from({ length: 39 }, () => ["UniqueViolation", 1])
-      )
-    }))
+    it.scopedLive("a write losing a unique race finds the winner's row already committed", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("race"), synchronous })
+        yield* db.run(createItems)
+        const find = db.all({ sql: "SELECT id FROM items WHERE name = ?", params: ["race"] })
+        // plain writes and whole transactions: the losers' failures are reported after the batch commits
+        const contenders = Array.from({ length: 40 }, (_, i) =>
+          i % 2 === 0 ? db.run(insert("race")) : db.transaction(db.run(insert("race"))))
+        const seenByLosers = yield* Effect.forEach(
+          contenders,
+          (write) =>
+            Effect.matchEffect(write, {
+              onFailure: (error) => Effect.map(find, (rows) => [error._tag, rows.length] as const),
+              onSuccess: () => Effect.succeed(["won", 1] as const)
+            }),
+          { concurrency: "unbounded" }
+        )
+        expect(seenByLosers.filter(([tag]) => tag === "won")).toHaveLength(1)
+        expect(seenByLosers.filter(([tag]) => tag !== "won")).toEqual(
+          Array.from({ length: 39 }, () => ["UniqueViolation", 1])
+        )
+      }))
+
+    it.scopedLive("a statement failing halfway inside a batch leaves none of its own rows", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("statement"), synchronous })
+        yield* db.run(createItems)
+        yield* db.run(insert("a"))
+        const twoRows = { sql: "INSERT INTO items (name) VALUES (?), (?)", params: ["x", "a"] }
+        const completions = yield* Effect.forEach(
+          [insert("b"), twoRows, insert("c")],
+          (statement) => db.submit(statement)
+        )
+        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
+        expect(outcomes.map(Either.isRight)).toEqual([true, false, true])
+        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
+          { name: "a" },
+          { name: "b" },
+          { name: "c" }
+        ])
+      }))
+
+    it.scopedLive("writes in a loop: each committed when it returns, and a failure reported at once", () =>
+      Effect.gen(function*() {
+        const filename = tmpFile("loop")
+        const batches: Array<number> = []
+        const db = yield* Sqlite.make({ filename, synchronous, onBatch: ({ size }) => batches.push(size) })
+        yield* db.run(createItems)
+        const other = new SqliteDriver(filename, { readonly: true })
+        yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+        const count = other.prepare("SELECT count(*) AS n FROM items")
+        batches.length = 0
+        for (let i = 0; i < 50; i++) {
+          yield* db.run(insert(`n${i}`))
+          // another connection sees it at once: it was committed
+          expect(count.get()).toEqual({ n: i + 1 })
+        }
+        expect(yield* Effect.flip(db.run(insert("n7")))).toMatchObject({ _tag: "UniqueViolation" })
+        // one commit per write: nothing to share it with
+        expect(batches.slice(0, 50)).toEqual(Array.from({ length: 50 }, () => 1))
+        // when commits are cheap, a write on an idle writer runs on the caller's fiber, synchronously
+        yield* Effect.sleep("5 millis")
+        const direct = Effect.runSyncExit(db.run(insert("direct")))
+        expect(Exit.isSuccess(direct)).toBe(synchronous !== "full")
+      }))
+    })
+  }
 
   it.live("closing the layer drains 10,000 submitted writes, then refuses new work", () =>
     Effect.gen(function*() {

@@ -11,7 +11,7 @@ import {
   Effect,
   Effectable,
   Exit,
-  type Fiber,
+  Fiber,
   identity,
   Option,
   type Schedule,
@@ -25,7 +25,7 @@ import { classify, connectionError } from "./classifySqlite.js"
 import * as SqliteClient from "./sqliteClient.js"
 import { type Connection, execute, isRead, Mode, open, type Params, type Prepared } from "./sqliteConnection.js"
 import * as Transaction from "./sqliteTransaction.js"
-import { makeQueue, StatementJob, Writer } from "./sqliteWriter.js"
+import { StatementJob, Writer } from "./sqliteWriter.js"
 
 /** A configuration with every default filled in. @internal */
 export interface Resolved {
@@ -74,6 +74,9 @@ class Call extends Effectable.Class<unknown, DatabaseError.DatabaseError> {
 const isMemory = (filename: string) => filename === ":memory:" || filename === "" || filename.includes("mode=memory")
 
 const closing = () => Effect.fail(connectionError("database is closing"))
+
+/** The fiber running the calling effect (statements are evaluated inside one). */
+const currentFiber = (): unknown => Option.getOrUndefined(Fiber.getCurrentFiber())
 
 const openFailed = (filename: string) => (cause: unknown) =>
   connectionError(
@@ -137,10 +140,13 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     // `:memory:`, a file that refused WAL, or `readers: 0`: one connection for everything.
     const single = readers.length === 0
 
-    const writer = new Writer(yield* makeQueue, {
+    const writer = new Writer({
       connection: writerConnection,
       maxBatch: options.maxBatch,
       busyRetry: options.busyRetry,
+      // With synchronous=FULL every commit waits for the disk: writes wait
+      // for each other to share one; otherwise a commit is cheap.
+      inline: options.synchronous !== "full",
       onBatch: options.onBatch
     })
     yield* writer.start
@@ -163,7 +169,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     }
 
     const writeOutside = (sql: string, params: Params, mode: Mode): Outcome =>
-      writer.closing ? closing() : enqueue(sql, params, mode)
+      writer.closing ? closing() : writer.inline(sql, params, mode, currentFiber()) ?? enqueue(sql, params, mode)
 
     const writeNow = (sql: string, params: Params, mode: Mode): Outcome =>
       tx.open() === 0 ? writeOutside(sql, params, mode) : Effect.withFiberRuntime((fiber) => {

@@ -3,15 +3,22 @@
  *
  * The fiber takes everything pending (up to `maxBatch` jobs), opens
  * `BEGIN IMMEDIATE` (retrying `Busy` on a schedule, so cross-process
- * contention waits instead of failing), runs each job inside its own
- * `SAVEPOINT` so that a failing job fails only its own caller, then commits
+ * contention waits instead of failing), runs each job in turn, then commits
  * once and only then acknowledges every job of the batch: an acknowledged
- * write is a committed write (group commit).
+ * write is a committed write (group commit). A failing statement fails only
+ * its own caller: SQLite undoes a failed statement and keeps the transaction
+ * (a statement that loses the whole transaction fails the batch); a
+ * transaction job runs inside its own `SAVEPOINT`, so that its caller can
+ * roll back its work alone.
+ *
+ * When commits are cheap (`synchronous` other than FULL) a statement that
+ * finds the writer idle runs at once, in autocommit, on the caller's fiber:
+ * there is nothing to order it after and nothing to share a commit with.
  *
  * @internal
  */
 import type Sqlite from "better-sqlite3"
-import { Cause, Chunk, Deferred, Effect, Exit, Fiber, FiberId, Queue, type Schedule } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type Schedule } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
@@ -44,8 +51,6 @@ export class TransactionJob {
   readonly settled: Deferred.Deferred<void, DatabaseError.DatabaseError> = Deferred.unsafeMake(FiberId.none)
 }
 
-const Stop = { _tag: "Stop" } as const
-
 // Effect's scheduler runs fibers on microtasks and only rarely yields to the
 // event loop; a busy writer would otherwise starve I/O between its commits.
 const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
@@ -53,7 +58,6 @@ const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
   return Effect.sync(() => clearImmediate(handle))
 })
 
-type Job = StatementJob | TransactionJob | typeof Stop
 type Accepted = StatementJob | TransactionJob
 
 /** @internal */
@@ -61,6 +65,8 @@ export interface WriterOptions {
   readonly connection: Connection
   readonly maxBatch: number
   readonly busyRetry: Schedule.Schedule<unknown, unknown>
+  /** Run a statement that finds the writer idle at once, in autocommit (when commits need no fsync). */
+  readonly inline: boolean
   readonly onBatch?: ((info: { readonly size: number }) => void) | undefined
 }
 
@@ -83,6 +89,17 @@ export class Writer {
   /** No new job is accepted once set. */
   closing = false
   private fiber: Fiber.RuntimeFiber<void> | undefined
+  /** Accepted jobs not yet taken, oldest first. */
+  private queued: Array<Accepted> = []
+  /** From taking a batch until its last caller is answered. */
+  private active = false
+  /** Resumes the writer fiber while it waits for a job. */
+  private wake: (() => void) | undefined
+  /** The caller whose statements run inline in this turn of the event loop. */
+  private inlineCaller: unknown = undefined
+  private readonly endTurn = () => {
+    this.inlineCaller = undefined
+  }
 
   private readonly conn: Connection
   private readonly begin: Effect.Effect<void, DatabaseError.DatabaseError>
@@ -91,8 +108,9 @@ export class Writer {
   private readonly savepoint: Sqlite.Statement
   private readonly release: Sqlite.Statement
   private readonly rollbackTo: Sqlite.Statement
+  private readonly waitForJobs: Effect.Effect<void>
 
-  constructor(private readonly queue: Queue.Queue<Job>, private readonly options: WriterOptions) {
+  constructor(private readonly options: WriterOptions) {
     const conn = options.connection
     this.conn = conn
     const beginStmt = conn.db.prepare("BEGIN IMMEDIATE")
@@ -109,17 +127,69 @@ export class Writer {
         return Effect.fail(classify(cause, "BEGIN IMMEDIATE"))
       }
     }).pipe(Effect.retry({ schedule: options.busyRetry, while: (e) => e._tag === "Busy" }))
+    this.waitForJobs = Effect.async<void>((resume) => {
+      if (this.queued.length > 0 || this.closing) return resume(Effect.void)
+      this.wake = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.wake = undefined
+      })
+    })
   }
 
   /**
    * Accept a job, unless closing. Checking and enqueueing in one synchronous
-   * step is what guarantees that no job lands behind the shutdown's stop
-   * marker (where nothing would ever run it).
+   * step is what guarantees that no job is accepted after the shutdown's
+   * drain has seen the queue empty (where nothing would ever run it).
    */
   offer(job: StatementJob | TransactionJob): boolean {
     if (this.closing) return false
-    this.queue.unsafeOffer(job)
+    this.queued.push(job)
+    this.resume()
     return true
+  }
+
+  private resume(): void {
+    const wake = this.wake
+    if (wake !== undefined) {
+      this.wake = undefined
+      wake()
+    }
+  }
+
+  /**
+   * Run a statement at once, in autocommit, if the writer is idle and inline
+   * writes are on: its exit, or `undefined` when it must be queued (writer
+   * busy, or another process holds the write lock, which the queue's BEGIN
+   * waits out). Nothing is pending then, so running it now keeps FIFO order.
+   * `caller` identifies the calling fiber.
+   */
+  inline(
+    sql: string,
+    params: Params,
+    mode: Mode,
+    caller: unknown
+  ): Exit.Exit<unknown, DatabaseError.DatabaseError> | undefined {
+    if (!this.options.inline || this.active || this.queued.length > 0 || this.closing || this.conn.db.inTransaction) {
+      return undefined
+    }
+    // One caller per turn of the event loop: a caller writing in a loop runs
+    // inline, while many callers writing at once share a batch (one commit
+    // each would cost them more than the queue).
+    if (this.inlineCaller === undefined) {
+      this.inlineCaller = caller
+      setImmediate(this.endTurn)
+    } else if (this.inlineCaller !== caller) {
+      return undefined
+    }
+    let result: unknown
+    try {
+      result = execute(this.conn.prepare(sql).stmt, params, mode)
+    } catch (cause) {
+      const error = classify(cause, sql)
+      return error._tag === "Busy" ? undefined : Exit.fail(error)
+    }
+    this.options.onBatch?.({ size: 1 })
+    return Exit.succeed(result)
   }
 
   /** Fork the writer fiber as a daemon: only `shutdown` ends it, after draining. */
@@ -132,25 +202,40 @@ export class Writer {
   /** Stop accepting, run every accepted job, wait for the last commit. */
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (!this.closing) {
-        this.closing = true
-        this.queue.unsafeOffer(Stop)
-      }
+      this.closing = true
+      this.resume()
       return this.fiber === undefined ? Effect.void : Effect.asVoid(Fiber.await(this.fiber))
     })
   }
 
+  /** Take the oldest jobs, at most `maxBatch`. */
+  private take(): ReadonlyArray<Accepted> {
+    if (this.queued.length <= this.options.maxBatch) {
+      const jobs = this.queued
+      this.queued = []
+      return jobs
+    }
+    return this.queued.splice(0, this.options.maxBatch)
+  }
+
   private get loop(): Effect.Effect<void> {
     const self = this
+    const idle = Effect.sync(() => {
+      self.active = false
+    })
     return Effect.gen(function*() {
       while (true) {
-        const jobs = Chunk.toReadonlyArray(yield* Queue.takeBetween(self.queue, 1, self.options.maxBatch))
-        const stop = jobs[jobs.length - 1] === Stop
-        const accepted = (stop ? jobs.slice(0, -1) : jobs) as ReadonlyArray<Accepted>
-        if (accepted.length > 0) {
-          yield* self.batch(accepted).pipe(Effect.catchAllCause((cause) => self.crashed(accepted, cause)))
+        if (self.queued.length === 0) {
+          if (self.closing) return
+          yield* self.waitForJobs
+          continue
         }
-        if (stop) return
+        self.active = true
+        const jobs = self.take()
+        yield* self.batch(jobs).pipe(
+          Effect.catchAllCause((cause) => self.crashed(jobs, cause)),
+          Effect.ensuring(idle)
+        )
         // Let the callers just acknowledged enqueue their next writes, and let
         // the event loop serve I/O (and signals), before the next batch.
         yield* yieldToEventLoop
@@ -224,21 +309,22 @@ export class Writer {
     })
   }
 
-  /** Run one statement job in its savepoint; its failure (if any) is returned. */
+  /**
+   * Run one statement job; its failure (if any) is returned. SQLite undoes a
+   * failed statement and keeps the transaction open (the batch checks that
+   * it did), so a statement needs no savepoint of its own.
+   */
   private statement(
     job: StatementJob,
     kept: Array<Accepted>,
     settle: Array<() => void>
   ): DatabaseError.DatabaseError | undefined {
     try {
-      this.savepoint.run()
       job.result = execute(this.conn.prepare(job.sql).stmt, job.params, job.mode)
-      this.release.run()
       kept.push(job)
       return undefined
     } catch (cause) {
       const error = classify(cause, job.sql)
-      this.undo()
       settle.push(() => job.complete(Exit.fail(error)))
       return error
     }
@@ -294,5 +380,3 @@ export class Writer {
   }
 }
 
-/** @internal */
-export const makeQueue: Effect.Effect<Queue.Queue<Job>> = Queue.unbounded<Job>()
