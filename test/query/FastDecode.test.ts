@@ -2,6 +2,7 @@ import { Model } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Either, Equal, Option, Schema } from "effect"
 import * as Dialect from "../../src/query/Dialect.js"
+import * as Expr from "../../src/query/Expr.js"
 import { selectPlan } from "../../src/query/internal/plan.js"
 import * as Query from "../../src/query/Query.js"
 import * as Table from "../../src/schema/Table.js"
@@ -72,6 +73,42 @@ describe("row decoding", () => {
       }
     })
   }
+})
+
+describe("projection decoding", () => {
+  const projection = () =>
+    Query.from(People).pipe(
+      Query.select({ who: People.c.name, when: People.c.seen, maybe: People.c.maybe, n: Expr.count() })
+    )
+  const row = { who: "Ada", when: new Date("2020-01-02T03:04:05.678Z"), maybe: null, n: "3" }
+
+  it("decodes each entry with its own schema", () => {
+    const decoded = Either.getOrThrow(decodeRow(projection(), row)) as Record<string, unknown>
+    expect(Object.keys(decoded)).toEqual(["who", "when", "maybe", "n"])
+    expect(decoded.who).toBe("Ada")
+    expect(DateTime.isDateTime(decoded.when)).toBe(true)
+    expect(DateTime.toEpochMillis(decoded.when as DateTime.Utc)).toBe(row.when.getTime())
+    expect(decoded.maybe).toEqual(Option.none())
+    expect(decoded.n).toBe(3)
+  })
+
+  it("rejects a bad value with the schema's own error", () => {
+    for (const bad of [{ who: "too long" }, { when: "not a date" }, { maybe: "x" }]) {
+      const decoded = decodeRow(projection(), { ...row, ...bad })
+      expect(Either.isLeft(decoded)).toBe(true)
+      if (Either.isLeft(decoded)) {
+        expect(decoded.left._tag).toBe("ValidationError")
+        expect(decoded.left.column).toBe(Object.keys(bad)[0])
+      }
+    }
+  })
+
+  it("a projection built anew reuses the same decoder", () => {
+    const a = selectPlan(projection().ast, "all", Dialect.postgres).decodeRow
+    const b = selectPlan(projection().ast, "all", Dialect.postgres).decodeRow
+    expect(a).toBe(b)
+    expect(selectPlan(projection().ast, "all", Dialect.mysql).decodeRow).not.toBe(a)
+  })
 })
 
 describe("insert encoding", () => {

@@ -11,6 +11,7 @@ import * as QueryError from "../QueryError.js"
 import type { Layout, Segment } from "./compileSelect.js"
 import { Fallback, rowDecoder as fastRowDecoder } from "./fastDecode.js"
 import { tableInfo } from "./tableInfo.js"
+import type * as Values from "./values.js"
 
 /** Decodes one driver row. */
 export type DecodeRow = (row: Row) => Either.Either<unknown, QueryError.ValidationError>
@@ -102,23 +103,72 @@ const fastSegmentDecoder = (
   return fastRowDecoder(fields, () => Object.create(proto))
 }
 
+type ProjectionEntry = readonly [string, Values.ValueType | undefined]
+
+const schemaIds = new WeakMap<object, number>()
+let nextSchemaId = 0
+const schemaId = (schema: object): number => {
+  let id = schemaIds.get(schema)
+  if (id === undefined) {
+    id = nextSchemaId++
+    schemaIds.set(schema, id)
+  }
+  return id
+}
+
+/** Projection decoders by dialect and (name, kind, schema) of each entry: a query built per call reuses them. */
+const projectionDecoders = new Map<string, DecodeRow>()
+const MAX_PROJECTIONS = 1000
+
+const projectionKey = (dialect: Dialect, entries: ReadonlyArray<ProjectionEntry>): string => {
+  let key = dialect.name
+  for (const [name, type] of entries) {
+    key += type === undefined ? `\u0000${name}\u0000?` : `\u0000${name}\u0000${JSON.stringify(type.kind)}\u0000${schemaId(type.schema)}`
+  }
+  return key
+}
+
+/**
+ * The decoder of a projection's rows: each column converted and checked
+ * directly where its schema allows (see fastDecode.ts); a row it cannot
+ * take goes through a Struct of the entries' schemas, built on first need.
+ */
+const makeProjectionDecoder = (dialect: Dialect, entries: ReadonlyArray<ProjectionEntry>): DecodeRow => {
+  const keys = entries.map(([k]) => k)
+  const converts = entries.map(([, t]) => (t === undefined ? undefined : Codec.fromDriver(dialect, t.kind)))
+  const schemas = entries.map(([, t]) => t?.schema ?? Schema.Unknown)
+  let slow: ((u: unknown) => Either.Either<unknown, ParseResult.ParseError>) | undefined
+  const decodeSlow = (row: Row) => {
+    slow ??= Schema.decodeUnknownEither(Schema.Struct(Object.fromEntries(keys.map((k, i) => [k, schemas[i]]))))
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < keys.length; i++) {
+      const convert = converts[i]
+      out[keys[i]] = convert === undefined ? row[keys[i]] : convert(row[keys[i]])
+    }
+    const decoded = slow(out)
+    return Either.isLeft(decoded) ? failed(undefined, decoded.left) : ok(decoded)
+  }
+  const fast = fastRowDecoder(
+    keys.map((key, i) => ({ key, alias: key, convert: converts[i], absent: false, schema: schemas[i] })),
+    () => ({})
+  )
+  if (fast === undefined) return decodeSlow
+  return (row) => {
+    const value = fast(row)
+    return value === Fallback ? decodeSlow(row) : Either.right(value)
+  }
+}
+
 /** The decoder of a statement's rows, from its layout. */
 export const rowDecoder = (dialect: Dialect, layout: Layout): DecodeRow => {
   if (layout._tag === "Projection") {
-    const keys = layout.entries.map(([k]) => k)
-    const converts = layout.entries.map(([, t]) => (t === undefined ? undefined : Codec.fromDriver(dialect, t.kind)))
-    const decode = Schema.decodeUnknownEither(
-      Schema.Struct(Object.fromEntries(layout.entries.map(([k, t]) => [k, t?.schema ?? Schema.Unknown])))
-    )
-    return (row) => {
-      const out: Record<string, unknown> = {}
-      for (let i = 0; i < keys.length; i++) {
-        const convert = converts[i]
-        out[keys[i]] = convert === undefined ? row[keys[i]] : convert(row[keys[i]])
-      }
-      const decoded = decode(out)
-      return Either.isLeft(decoded) ? failed(undefined, decoded.left) : ok(decoded)
+    const key = projectionKey(dialect, layout.entries)
+    let decoder = projectionDecoders.get(key)
+    if (decoder === undefined) {
+      decoder = makeProjectionDecoder(dialect, layout.entries)
+      if (projectionDecoders.size < MAX_PROJECTIONS) projectionDecoders.set(key, decoder)
     }
+    return decoder
   }
   const decoders = layout.segments.map((s) => segmentDecoder(dialect, s))
   if (decoders.length === 1) return decoders[0]
