@@ -222,8 +222,16 @@ export const postgres: Dialect = {
 }
 
 /**
+ * Text columns compare, sort and enforce uniqueness by code point, as on
+ * SQLite: the server's default `utf8mb4_*_ci` collations would make `=`,
+ * `IN`, ORDER BY and unique keys ignore case (and some accents).
+ */
+const mysqlText = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+
+/**
  * MySQL / MariaDB: `?` placeholders, backquoted identifiers, `TINYINT(1)`
- * booleans, `DATETIME(3)` in UTC, `JSON`, `DECIMAL(p, s)`, `AUTO_INCREMENT`.
+ * booleans, `DATETIME(3)` in UTC, `JSON`, `DECIMAL(p, s)`, `AUTO_INCREMENT`,
+ * text columns in `utf8mb4_bin` (case-sensitive, as on the other dialects).
  *
  * @since 0.1.0
  * @category dialects
@@ -242,11 +250,11 @@ export const mysql: Dialect = {
     switch (kind._tag) {
       case "String":
         // TEXT cannot be indexed or unique without a prefix length; VARCHAR(255) can
-        return kind.maxLength === undefined ? "TEXT" : `VARCHAR(${kind.maxLength})`
+        return (kind.maxLength === undefined ? "TEXT" : `VARCHAR(${kind.maxLength})`) + mysqlText
       case "Enum":
-        return `VARCHAR(${Math.max(1, ...kind.values.map((v) => v.length))})`
+        return `VARCHAR(${Math.max(1, ...kind.values.map((v) => v.length))})` + mysqlText
       case "Uuid":
-        return "CHAR(36)"
+        return "CHAR(36)" + mysqlText
       case "Integer":
         return "INT"
       case "BigInt":
@@ -273,7 +281,7 @@ export const mysql: Dialect = {
   jsonReturnsText: true,
   bigintReadAsText: true,
   castText: (expr) => `CAST(${expr} AS CHAR)`,
-  keyedText: "VARCHAR(255)",
+  keyedText: "VARCHAR(255)" + mysqlText,
   // backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES)
   stringLiteral: (value) => standardLiteral(value.split("\\").join("\\\\")),
   inlineIndexes: true,

@@ -107,6 +107,23 @@ for (const c of cases("query_read")) {
           expect(yield* q(Expr.iEq(Users.c.name, "BOB"))).toEqual(["bob"])
         }))
 
+      it.effect("text equality, IN, unique keys and ORDER BY go by code point on every dialect", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const q = (where: Expr.Predicate) => Effect.map(Query.all(Query.from(Users).pipe(Query.where(where))), names)
+          expect(yield* q(Expr.eq(Users.c.name, "BOB"))).toEqual([])
+          expect(yield* q(Expr.eq(Users.c.name, "bob"))).toEqual(["bob"])
+          expect(yield* q(Expr.in(Users.c.name, ["ANN", "bob"]))).toEqual(["bob"])
+          // MySQL's default collations would also equate accents and ignore case here
+          expect(yield* q(Expr.eq(Users.c.name, "Ànn"))).toEqual([])
+          // unique keys do not fold case either
+          yield* Query.run(Query.insert(Users, newUser("Eve", { email: "eve@example.com" })))
+          yield* Query.run(Query.insert(Users, newUser("EVE", { email: "EVE@example.com" })))
+          // (PostgreSQL sorts by the database's collation: the test server's is C.UTF-8)
+          const sorted = yield* Query.all(Query.from(Users).pipe(Query.orderBy(Users.c.name)))
+          expect(names(sorted)).toEqual(["Ann", "Cid", "Dee", "EVE", "Eve", "bob"])
+        }))
+
       it.effect("column arithmetic and functions", () =>
         Effect.gen(function*() {
           yield* seed
