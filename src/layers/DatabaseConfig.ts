@@ -46,7 +46,10 @@ export interface ConnectionOptions {
   readonly idleTimeout?: Duration.DurationInput | undefined
   /** How long opening one connection may take (default 5 seconds); waiting for a busy pool is not bounded by it. */
   readonly connectTimeout?: Duration.DurationInput | undefined
-  /** Longest life of a connection before the pool replaces it (PostgreSQL only: mysql2 has no such setting). */
+  /**
+   * Longest life of a connection before the pool replaces it (PostgreSQL: pg-pool closes it once it is
+   * idle; MySQL: a connection past it is closed and replaced when it is next taken from the pool).
+   */
   readonly connectionTTL?: Duration.DurationInput | undefined
 }
 

@@ -45,6 +45,24 @@ describe.each(pooled)("%s pool", (kind) => {
       expect(yield* serverConnections(db)).toBeLessThanOrEqual(10)
     }))
 
+  it.scopedLive("connectionTTL: a connection is reused until it is older than its lifetime, then replaced", () =>
+    Effect.gen(function*() {
+      const db = yield* Effect.flatMap(
+        freshUrl(kind, "pool_ttl"),
+        (url) => openAt(kind, url, { maxConnections: 1, connectionTTL: "1 second" })
+      )
+      const session = Effect.map(
+        db.all({ sql: kind === "postgres" ? "SELECT pg_backend_pid() AS id" : "SELECT CONNECTION_ID() AS id", params: [] }),
+        (rows) => Number(rows[0].id)
+      )
+      const first = yield* session
+      expect(yield* session).toBe(first)
+      yield* Effect.sleep("1500 millis")
+      const later = yield* session
+      expect(later).not.toBe(first)
+      expect(yield* session).toBe(later)
+    }))
+
   it.scopedLive("a full pool makes further work wait, not fail", () =>
     Effect.gen(function*() {
       const db = yield* Effect.flatMap(freshUrl(kind, "pool_full"), (url) => openAt(kind, url, { maxConnections: 2 }))

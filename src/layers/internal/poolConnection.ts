@@ -55,6 +55,8 @@ export interface Driver {
   readonly streamAbandoned: (conn: Connection) => Effect.Effect<boolean>
   /** Close the physical connection instead of returning it to the pool. */
   readonly discard: (conn: Connection) => Effect.Effect<void>
+  /** Whether a pooled connection has outlived `connectionTTL` and must be replaced instead of reused. */
+  readonly expired: (conn: Connection) => boolean
 }
 
 /**
@@ -147,10 +149,15 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
   const failure = (message: string, code?: string) => new DatabaseError.DatabaseFailure({ dialect, message, code })
 
   const spare = waitInterruptibly(client.reserve)
-  const reserve = spare.pipe(
-    Effect.tap((conn) => driver.prepare(conn)),
-    Effect.mapError((e) => driver.classify(e))
+  // A connection past its lifetime is closed when it is next taken, and another one taken instead.
+  const fresh: Effect.Effect<Connection, SqlError, Scope.Scope> = Effect.flatMap(
+    spare,
+    (conn) =>
+      driver.expired(conn)
+        ? Effect.zipRight(driver.discard(conn), Effect.suspend(() => fresh))
+        : Effect.as(driver.prepare(conn), conn)
   )
+  const reserve = Effect.mapError(fresh, (e) => driver.classify(e))
   const acquire = Effect.suspend(() =>
     state.closing
       ? Effect.fail(new DatabaseError.ConnectionError({ dialect, message: "database is closing", retryable: false }))

@@ -96,8 +96,11 @@ const insertId = (id: unknown): number | bigint | undefined =>
     : undefined
 
 /** @internal */
-export const driver = (extra: Extra): Driver => {
-  const prepared = new WeakSet<object>()
+export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">): Driver => {
+  const extra = config
+  // When each physical connection was first set up (mysql2 has no lifetime setting: enforced on reuse).
+  const born = new WeakMap<object, number>()
+  const ttl = config.connectionTTL === undefined ? undefined : Duration.toMillis(config.connectionTTL)
   return {
     dialect: Dialect.mysql,
     system: "mysql",
@@ -144,9 +147,9 @@ export const driver = (extra: Extra): Driver => {
     transactionLost: (error) => error._tag === "Deadlock" || error._tag === "SerializationFailure",
     prepare: (conn) => {
       const c = raw(conn)
-      if (c === undefined || prepared.has(c)) return Effect.void
+      if (c === undefined || born.has(c)) return Effect.void
       return Effect.map(conn.executeUnprepared("SET time_zone = '+00:00'", [], undefined), () => {
-        prepared.add(c)
+        born.set(c, Date.now())
       })
     },
     // mysql2 cannot cancel a statement: ask the server, from another connection, to stop it. If that
@@ -164,6 +167,12 @@ export const driver = (extra: Extra): Driver => {
     },
     // A half-read result cannot be skipped without reading it all: drop the connection.
     streamAbandoned: (conn) => Effect.as(destroy(conn), false),
-    discard: destroy
+    discard: destroy,
+    expired: (conn) => {
+      if (ttl === undefined) return false
+      const c = raw(conn)
+      const since = c === undefined ? undefined : born.get(c)
+      return since !== undefined && Date.now() - since >= ttl
+    }
   }
 }

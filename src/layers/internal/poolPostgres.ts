@@ -97,5 +97,7 @@ export const driver = (extra: Extra): Driver => ({
     Effect.sync(() => {
       // An ended client is dropped by pg-pool when it is released.
       pgClient(conn)?.end().catch(() => {})
-    })
+    }),
+  // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
+  expired: () => false
 })
