@@ -131,6 +131,74 @@ describe("Sqlite writer", () => {
     })
   }
 
+  describe("a write that rolls back the whole batch", () => {
+    it.scopedLive("fails alone: the batch's other writes run again and are committed", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("rollback") })
+        yield* db.run(createItems)
+        yield* db.run(insert("taken"))
+        const culprit = { sql: "INSERT OR ROLLBACK INTO items (name) VALUES (?)", params: ["taken"] }
+        const completions = yield* Effect.forEach([insert("a"), insert("b"), culprit, insert("c")], (s) => db.submit(s))
+        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
+        expect(outcomes.map(Either.isRight)).toEqual([true, true, false, true])
+        expect(outcomes[2]).toMatchObject({ left: { _tag: "UniqueViolation" } })
+        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY name", params: [] })).toEqual(
+          ["a", "b", "c", "taken"].map((name) => ({ name }))
+        )
+      }))
+
+    it.scopedLive("a COMMIT refused by a deferred foreign key fails only the write at fault", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("deferred") })
+        yield* db.run({ sql: "CREATE TABLE parents (id INTEGER PRIMARY KEY)", params: [] })
+        yield* db.run({
+          sql: "CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL " +
+            "REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)",
+          params: []
+        })
+        yield* db.run({ sql: "INSERT INTO parents (id) VALUES (1)", params: [] })
+        const child = (id: number, parent: number) => ({ sql: "INSERT INTO children VALUES (?, ?)", params: [id, parent] })
+        const completions = yield* Effect.forEach([child(1, 1), child(2, 999), child(3, 1), child(4, 1)], (s) =>
+          db.submit(s))
+        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
+        expect(outcomes.map(Either.isRight)).toEqual([true, false, true, true])
+        expect(outcomes[1]).toMatchObject({ left: { _tag: "ForeignKeyViolation" } })
+        expect(yield* db.all({ sql: "SELECT id FROM children ORDER BY id", params: [] })).toEqual([
+          { id: 1 },
+          { id: 3 },
+          { id: 4 }
+        ])
+      }))
+
+    it.scopedLive("a transaction of that batch fails with a retryable error and keeps nothing", () =>
+      Effect.gen(function*() {
+        const db = yield* Sqlite.make({ filename: tmpFile("rollback-tx") })
+        yield* db.run(createItems)
+        yield* db.run(insert("taken"))
+        // hold the writer so that the transaction and the writes after it share one batch
+        const inside = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const holder = yield* Effect.fork(db.transaction(Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(gate))))
+        yield* Deferred.await(inside)
+        const tx = yield* Effect.fork(db.transaction(db.run(insert("in-tx"))))
+        yield* Effect.sleep("20 millis")
+        const culprit = yield* db.submit({ sql: "INSERT OR ROLLBACK INTO items (name) VALUES (?)", params: ["taken"] })
+        const after = yield* db.submit(insert("after"))
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(holder)
+        const txError = yield* Effect.flip(Fiber.join(tx))
+        expect(txError).toMatchObject({ _tag: "SerializationFailure", retryable: true })
+        expect(yield* Effect.flip(culprit.await)).toMatchObject({ _tag: "UniqueViolation" })
+        yield* after.await
+        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY name", params: [] })).toEqual(
+          ["after", "taken"].map((name) => ({ name }))
+        )
+        // run again, it commits
+        yield* db.transaction(db.run(insert("in-tx")))
+        expect(yield* db.all({ sql: "SELECT count(*) AS n FROM items", params: [] })).toEqual([{ n: 3 }])
+      }))
+  })
+
   it.live("closing the layer drains 10,000 submitted writes, then refuses new work", () =>
     Effect.gen(function*() {
       const filename = tmpFile("drain")

@@ -19,7 +19,7 @@
  */
 import type Sqlite from "better-sqlite3"
 import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type Schedule } from "effect"
-import type * as DatabaseError from "../DatabaseError.js"
+import * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
 
@@ -78,6 +78,16 @@ const failJob = (job: Accepted, cause: Cause.Cause<DatabaseError.DatabaseError>)
     Deferred.unsafeDone(job.settled, exit)
   }
 }
+
+/** What a transaction job learns when another write's failure rolled back the batch it was part of. */
+const rolledBack = (cause: DatabaseError.DatabaseError): DatabaseError.DatabaseError =>
+  new DatabaseError.SerializationFailure({
+    dialect: "sqlite",
+    sql: cause.sql,
+    code: cause.code,
+    message: `the transaction was rolled back with the batch it was committed in, by another write's failure (${cause.message}); run it again`,
+    cause
+  })
 
 const lostTransaction = (sql: string): DatabaseError.DatabaseError =>
   classify(new Error("SQLite rolled back the whole transaction (after an I/O, disk-full or similar failure)"), sql)
@@ -257,15 +267,26 @@ export class Writer {
     })
   }
 
+  /**
+   * Run jobs in as few transactions as possible. When SQLite rolls back a
+   * whole transaction (a statement's `OR ROLLBACK`, a trigger's
+   * `RAISE(ROLLBACK)`, an I/O error, or a COMMIT refused by a deferred
+   * constraint), nothing of it was acknowledged: its other statements are
+   * run again, each in a transaction of its own when the COMMIT failed (so
+   * that the one at fault fails alone); a transaction job cannot be run again
+   * and fails with a retryable `SerializationFailure`.
+   */
   private batch(jobs: ReadonlyArray<Accepted>): Effect.Effect<void> {
     const self = this
     const db = this.conn.db
     return Effect.gen(function*() {
-      let i = 0
-      while (i < jobs.length) {
+      let work = jobs
+      // how many of the first jobs of `work` run one per transaction
+      let solo = 0
+      while (work.length > 0) {
         const began = yield* Effect.exit(self.begin)
         if (Exit.isFailure(began)) {
-          for (; i < jobs.length; i++) failJob(jobs[i], began.cause)
+          for (const job of work) failJob(job, began.cause)
           return
         }
         self.inBatch = true
@@ -275,8 +296,11 @@ export class Writer {
         // committed (and visible to the caller's next read).
         const settle: Array<() => void> = []
         let lost: DatabaseError.DatabaseError | undefined
-        for (; i < jobs.length && lost === undefined; i++) {
-          const job = jobs[i]
+        let atCommit = false
+        const limit = solo > 0 ? 1 : work.length
+        let i = 0
+        for (; i < limit && lost === undefined; i++) {
+          const job = work[i]
           const failure = job._tag === "Statement"
             ? self.statement(job, kept, settle)
             : yield* self.transaction(job, kept, settle)
@@ -287,6 +311,7 @@ export class Writer {
             self.commitStmt.run()
           } catch (cause) {
             lost = classify(cause, "COMMIT")
+            atCommit = true
             try {
               if (db.inTransaction) self.rollbackStmt.run()
             } catch {
@@ -296,15 +321,27 @@ export class Writer {
         }
         self.inBatch = false
         for (const report of settle) report()
-        if (lost !== undefined) {
-          for (const job of kept) failJob(job, Cause.fail(lost))
+        const rest = work.slice(i)
+        solo = Math.max(0, solo - i)
+        if (lost === undefined) {
+          for (const job of kept) {
+            if (job._tag === "Statement") job.complete(Exit.succeed(job.result))
+            else Deferred.unsafeDone(job.settled, Exit.void)
+          }
+          self.options.onBatch?.({ size: kept.length })
+          work = rest
           continue
         }
+        // Alone in its transaction, a job whose COMMIT failed is the one at fault.
+        const alone = limit === 1 || kept.length === 1
+        const again: Array<Accepted> = []
         for (const job of kept) {
-          if (job._tag === "Statement") job.complete(Exit.succeed(job.result))
-          else Deferred.unsafeDone(job.settled, Exit.void)
+          if (atCommit && alone) failJob(job, Cause.fail(lost))
+          else if (job._tag === "Transaction") failJob(job, Cause.fail(rolledBack(lost)))
+          else again.push(job)
         }
-        self.options.onBatch?.({ size: kept.length })
+        work = again.length === 0 ? rest : [...again, ...rest]
+        if (atCommit) solo += again.length
       }
     })
   }
