@@ -25,7 +25,8 @@ import { classify, connectionError } from "./classifySqlite.js"
 import * as SqliteClient from "./sqliteClient.js"
 import { type Connection, execute, isRead, Mode, open, type Params, type Prepared } from "./sqliteConnection.js"
 import * as Transaction from "./sqliteTransaction.js"
-import { StatementJob, Writer } from "./sqliteWriter.js"
+import { StatementJob } from "./sqliteJob.js"
+import { Writer } from "./sqliteWriter.js"
 
 /** A configuration with every default filled in. @internal */
 export interface Resolved {

@@ -19,7 +19,8 @@ import { Deferred, Effect, Exit, FiberRef } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
-import { TransactionJob, type Writer } from "./sqliteWriter.js"
+import { TransactionJob } from "./sqliteJob.js"
+import type { Writer } from "./sqliteWriter.js"
 
 /** One level of an open transaction. @internal */
 export class TxScope {

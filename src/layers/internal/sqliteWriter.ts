@@ -18,38 +18,11 @@
  * @internal
  */
 import type Sqlite from "better-sqlite3"
-import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type Schedule } from "effect"
-import * as DatabaseError from "../DatabaseError.js"
+import { Cause, Deferred, Effect, Exit, Fiber, type Schedule } from "effect"
+import type * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
-
-/** How the writer reports a job's outcome (an `Effect.async` resume, or a Deferred's completion). @internal */
-export type Complete = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) => void
-
-/** One statement to run on the writer. @internal */
-export class StatementJob {
-  readonly _tag = "Statement"
-  result: unknown = undefined
-  constructor(readonly sql: string, readonly params: Params, readonly mode: Mode, readonly complete: Complete) {}
-}
-
-/**
- * A whole transaction: the writer opens its savepoint, grants the connection
- * to the caller, waits until the caller says `done` (keep or roll back), and
- * completes `settled` once the batch has ended (failing it when a kept
- * transaction could not be committed).
- *
- * @internal
- */
-export class TransactionJob {
-  readonly _tag = "Transaction"
-  /** Set by a caller that stopped waiting before being granted the connection. */
-  abandoned = false
-  readonly granted: Deferred.Deferred<void, DatabaseError.DatabaseError> = Deferred.unsafeMake(FiberId.none)
-  /** `true`: release the savepoint (keep the work); `false`: roll it back. */
-  readonly done: Deferred.Deferred<boolean> = Deferred.unsafeMake(FiberId.none)
-  readonly settled: Deferred.Deferred<void, DatabaseError.DatabaseError> = Deferred.unsafeMake(FiberId.none)
-}
+import { type Accepted, failJob, lostTransaction, rolledBack, type StatementJob, type TransactionJob } from "./sqliteJob.js"
 
 // Effect's scheduler runs fibers on microtasks and only rarely yields to the
 // event loop; a busy writer would otherwise starve I/O between its commits.
@@ -57,8 +30,6 @@ const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
-
-type Accepted = StatementJob | TransactionJob
 
 /** @internal */
 export interface WriterOptions {
@@ -69,28 +40,6 @@ export interface WriterOptions {
   readonly inline: boolean
   readonly onBatch?: ((info: { readonly size: number }) => void) | undefined
 }
-
-const failJob = (job: Accepted, cause: Cause.Cause<DatabaseError.DatabaseError>): void => {
-  const exit = Exit.failCause(cause)
-  if (job._tag === "Statement") job.complete(exit)
-  else {
-    Deferred.unsafeDone(job.granted, exit)
-    Deferred.unsafeDone(job.settled, exit)
-  }
-}
-
-/** What a transaction job learns when another write's failure rolled back the batch it was part of. */
-const rolledBack = (cause: DatabaseError.DatabaseError): DatabaseError.DatabaseError =>
-  new DatabaseError.SerializationFailure({
-    dialect: "sqlite",
-    sql: cause.sql,
-    code: cause.code,
-    message: `the transaction was rolled back with the batch it was committed in, by another write's failure (${cause.message}); run it again`,
-    cause
-  })
-
-const lostTransaction = (sql: string): DatabaseError.DatabaseError =>
-  classify(new Error("SQLite rolled back the whole transaction (after an I/O, disk-full or similar failure)"), sql)
 
 /** @internal */
 export class Writer {
