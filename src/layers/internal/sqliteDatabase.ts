@@ -11,7 +11,7 @@ import {
   Effect,
   Effectable,
   Exit,
-  Fiber,
+  type Fiber,
   identity,
   Option,
   type Schedule,
@@ -75,9 +75,6 @@ class Call extends Effectable.Class<unknown, DatabaseError.DatabaseError> {
 const isMemory = (filename: string) => filename === ":memory:" || filename === "" || filename.includes("mode=memory")
 
 const closing = () => Effect.fail(connectionError("database is closing"))
-
-/** The fiber running the calling effect (statements are evaluated inside one). */
-const currentFiber = (): unknown => Option.getOrUndefined(Fiber.getCurrentFiber())
 
 const openFailed = (filename: string) => (cause: unknown) =>
   connectionError(
@@ -170,7 +167,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     }
 
     const writeOutside = (sql: string, params: Params, mode: Mode): Outcome =>
-      writer.closing ? closing() : writer.inline(sql, params, mode, currentFiber()) ?? enqueue(sql, params, mode)
+      writer.closing ? closing() : writer.inline(sql, params, mode) ?? enqueue(sql, params, mode)
 
     const writeNow = (sql: string, params: Params, mode: Mode): Outcome =>
       tx.open() === 0 ? writeOutside(sql, params, mode) : Effect.withFiberRuntime((fiber) => {

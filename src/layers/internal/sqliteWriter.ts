@@ -18,7 +18,7 @@
  * @internal
  */
 import type Sqlite from "better-sqlite3"
-import { Cause, Deferred, Effect, Exit, Fiber, type Schedule } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, type Schedule } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
@@ -120,20 +120,16 @@ export class Writer {
    * writes are on: its exit, or `undefined` when it must be queued (writer
    * busy, or another process holds the write lock, which the queue's BEGIN
    * waits out). Nothing is pending then, so running it now keeps FIFO order.
-   * `caller` identifies the calling fiber.
+   * Called while the calling fiber runs the statement's effect.
    */
-  inline(
-    sql: string,
-    params: Params,
-    mode: Mode,
-    caller: unknown
-  ): Exit.Exit<unknown, DatabaseError.DatabaseError> | undefined {
+  inline(sql: string, params: Params, mode: Mode): Exit.Exit<unknown, DatabaseError.DatabaseError> | undefined {
     if (!this.options.inline || this.active || this.queued.length > 0 || this.closing || this.conn.db.inTransaction) {
       return undefined
     }
     // One caller per turn of the event loop: a caller writing in a loop runs
     // inline, while many callers writing at once share a batch (one commit
     // each would cost them more than the queue).
+    const caller = Option.getOrUndefined(Fiber.getCurrentFiber())
     if (this.inlineCaller === undefined) {
       this.inlineCaller = caller
       setImmediate(this.endTurn)
