@@ -20,16 +20,10 @@
 import type Sqlite from "better-sqlite3"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, type Schedule } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
+import { yieldToEventLoop } from "../../internal/eventLoop.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
 import { type Accepted, failJob, lostTransaction, rolledBack, type StatementJob, type TransactionJob } from "./sqliteJob.js"
-
-// Effect's scheduler runs fibers on microtasks and only rarely yields to the
-// event loop; a busy writer would otherwise starve I/O between its commits.
-const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /** @internal */
 export interface WriterOptions {

@@ -68,20 +68,26 @@ interface Group {
   readonly values: Array<Array<unknown>>
 }
 
-/** Encode insert rows: model insert variant, then the driver conversion of each column. */
+/**
+ * Encode insert rows `from` to `to` (exclusive) into `groups`: model insert
+ * variant, then the driver conversion of each column; rows are grouped by the
+ * fields they set (absent fields take their SQL default). Throws `Fail` on
+ * the first invalid row.
+ */
 const encodeRows = (
   table: Table.Any,
   converts: ReadonlyArray<Values.Encoder>,
-  rows: ReadonlyArray<unknown>
-): ReadonlyArray<Group> => {
+  rows: ReadonlyArray<unknown>,
+  from: number,
+  to: number,
+  groups: Map<string, Group>
+): void => {
   const encode = tableInfo(table).insertEncode
   const columns = table.columns
-  const groups = new Map<string, Group>()
-  for (let index = 0; index < rows.length; index++) {
+  for (let index = from; index < to; index++) {
     const encoded = encode(rows[index])
     if (Either.isLeft(encoded)) return Values.fail(QueryError.fromParseError(table.name, encoded.left))
     const record = encoded.right as Record<string, unknown>
-    // rows are grouped by the fields they set: absent fields take their SQL default
     let key = ""
     const present: Array<number> = []
     for (let i = 0; i < columns.length; i++) {
@@ -100,7 +106,6 @@ const encodeRows = (
     group.indexes.push(index)
     group.values.push(values)
   }
-  return groups.size === 1 ? [groups.values().next().value!] : [...groups.values()]
 }
 
 /** The unique keys a row setting `fields` could conflict on. */
@@ -180,44 +185,68 @@ const insertSql = (
 }
 
 /**
- * Compile an INSERT into one or more statements. Statement texts are kept
- * per table, dialect and shape (fields set, row count, conflict, returning),
- * so a repeated insert only encodes its values.
+ * An INSERT being compiled: its rows are encoded in steps (`encode`), then
+ * cut into statements (`chunks`). Statement texts are kept per table,
+ * dialect and shape (fields set, row count, conflict, returning), so a
+ * repeated insert only encodes its values.
  */
-export const compileInsert = (dialect: Dialect, insert: Ast.Insert): ReadonlyArray<InsertChunk> => {
-  const table = insert.table
-  const codec = insertCodec(dialect, table)
-  const groups = encodeRows(table, codec.converts, insert.rows)
-  const returns = insert.returning !== undefined && dialect.returning.insert
-  const ret = returns ? returningSegment(table, insert.returning!) : undefined
-  const shape = shapeKey(insert, returns)
-  const chunks: Array<InsertChunk> = []
-  for (const group of groups) {
-    const width = Math.max(1, group.fields.length)
-    const perStatement = group.fields.length === 0 ? 1 : Math.max(1, Math.floor(dialect.maxParams / width))
-    for (let start = 0; start < group.values.length; start += perStatement) {
-      const values = start === 0 && group.values.length <= perStatement
-        ? group.values
-        : group.values.slice(start, start + perStatement)
-      const key = `${group.key}|${values.length}|${shape}`
-      let sql = codec.statements.get(key)
-      if (sql === undefined) {
-        sql = insertSql(dialect, insert, group.fields, values.length, ret)
-        if (codec.statements.size < MAX_SHAPES) codec.statements.set(key, sql)
-      }
-      chunks.push({
-        sql,
-        params: values.length === 1 ? values[0] : values.flat(),
-        slots: [],
-        indexes: start === 0 && group.values.length <= perStatement
-          ? group.indexes
-          : group.indexes.slice(start, start + perStatement),
-        fields: group.fields,
-        values
-      })
-    }
+export class InsertCompilation {
+  private readonly codec: InsertCodec
+  private readonly groups = new Map<string, Group>()
+  /** Rows encoded so far. */
+  encoded = 0
+
+  constructor(readonly dialect: Dialect, readonly insert: Ast.Insert) {
+    this.codec = insertCodec(dialect, insert.table)
   }
-  return chunks
+
+  /** Encode up to `count` more rows (throws `Fail` on an invalid row); whether rows remain. */
+  encode(count: number): boolean {
+    const rows = this.insert.rows
+    const to = Math.min(rows.length, this.encoded + count)
+    encodeRows(this.insert.table, this.codec.converts, rows, this.encoded, to, this.groups)
+    this.encoded = to
+    return to < rows.length
+  }
+
+  /** The statements, once every row is encoded. */
+  chunks(): ReadonlyArray<InsertChunk> {
+    const { codec, dialect, insert } = this
+    const returns = insert.returning !== undefined && dialect.returning.insert
+    const ret = returns ? returningSegment(insert.table, insert.returning!) : undefined
+    const shape = shapeKey(insert, returns)
+    const chunks: Array<InsertChunk> = []
+    for (const group of this.groups.values()) {
+      const width = Math.max(1, group.fields.length)
+      const perStatement = group.fields.length === 0 ? 1 : Math.max(1, Math.floor(dialect.maxParams / width))
+      const whole = group.values.length <= perStatement
+      for (let start = 0; start < group.values.length; start += perStatement) {
+        const values = whole ? group.values : group.values.slice(start, start + perStatement)
+        const key = `${group.key}|${values.length}|${shape}`
+        let sql = codec.statements.get(key)
+        if (sql === undefined) {
+          sql = insertSql(dialect, insert, group.fields, values.length, ret)
+          if (codec.statements.size < MAX_SHAPES) codec.statements.set(key, sql)
+        }
+        chunks.push({
+          sql,
+          params: values.length === 1 ? values[0] : values.flat(),
+          slots: [],
+          indexes: whole ? group.indexes : group.indexes.slice(start, start + perStatement),
+          fields: group.fields,
+          values
+        })
+      }
+    }
+    return chunks
+  }
+}
+
+/** Compile an INSERT into one or more statements, at once (see `InsertCompilation`). */
+export const compileInsert = (dialect: Dialect, insert: Ast.Insert): ReadonlyArray<InsertChunk> => {
+  const compilation = new InsertCompilation(dialect, insert)
+  compilation.encode(insert.rows.length)
+  return compilation.chunks()
 }
 
 /** Compile an UPDATE (with RETURNING when asked and native). */

@@ -21,7 +21,7 @@ import * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import type * as QueryError from "../QueryError.js"
 import { compileSelect } from "./compileSelect.js"
-import { compileDelete, compileUpdate } from "./compileWrite.js"
+import { compileDelete, compileUpdate, type InsertChunk } from "./compileWrite.js"
 import type { DecodeRow } from "./decode.js"
 import { insertPlan, memo } from "./plan.js"
 import { type Args, bind } from "./bind.js"
@@ -108,7 +108,8 @@ const fetchByKeys = (
 export const emulatedInsert = (
   db: Database,
   insert: Ast.Insert,
-  decodeRow: DecodeRow
+  decodeRow: DecodeRow,
+  chunks: ReadonlyArray<InsertChunk> = insertPlan(insert, db.dialect)
 ): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> => {
   const dialect = db.dialect
   const table = insert.table
@@ -116,7 +117,6 @@ export const emulatedInsert = (
   if (insert.conflict?._tag === "DoNothing") Values.unsupported(dialect, "RETURNING from an insert that ignores conflicts")
   const pk = table.primaryKey
   const auto = pk.length === 1 && pk[0].autoIncrement ? pk[0] : undefined
-  const chunks = insertPlan(insert, dialect)
   const steps = chunks.map((chunk) => {
     const given = insert.conflict?._tag === "DoUpdate"
       ? insert.conflict.target.map((f) => table.field(f))

@@ -5,11 +5,13 @@
  * lacks it.
  */
 import { Effect, Either } from "effect"
+import { yieldToEventLoop } from "../../internal/eventLoop.js"
 import type { Database, RunResult } from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as Ast from "../Ast.js"
+import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
-import { compileDelete, compileUpdate } from "./compileWrite.js"
+import { compileDelete, compileUpdate, InsertCompilation, type InsertChunk } from "./compileWrite.js"
 import { rowsDecoder } from "./decode.js"
 import { insertPlan, memo, type ReadPlan, returningDecoder } from "./plan.js"
 import { type Args, bind, guard } from "./bind.js"
@@ -38,6 +40,39 @@ export const single = (
     ? Either.left(new QueryError.NotFound({ table, sql }))
     : Either.left(new QueryError.MultipleFound({ table, sql }))
 
+/** Rows encoded between two turns of the event loop when a large insert is compiled. */
+const ENCODE_STEP = 4096
+
+/**
+ * Compile an insert, then continue with its statements. Every row is
+ * validated and encoded before any SQL runs; a large insert is encoded
+ * `ENCODE_STEP` rows at a time, with a turn of the event loop between steps.
+ */
+const withInsertChunks = <A, E>(
+  insert: Ast.Insert,
+  dialect: Dialect,
+  f: (chunks: ReadonlyArray<InsertChunk>) => Effect.Effect<A, E>
+): Effect.Effect<A, E | QueryError.CompileError> => {
+  if (insert.rows.length <= ENCODE_STEP) return f(insertPlan(insert, dialect))
+  const compilation = new InsertCompilation(dialect, insert)
+  const encode: Effect.Effect<ReadonlyArray<InsertChunk>, QueryError.CompileError> = Effect.suspend(() =>
+    guard(() =>
+      compilation.encode(ENCODE_STEP)
+        ? Effect.zipRight(yieldToEventLoop, encode)
+        : Effect.succeed(compilation.chunks())
+    )
+  )
+  return Effect.flatMap(encode, f)
+}
+
+/**
+ * Run the chunks of a large insert with a turn of the event loop between
+ * them: a synchronous driver would otherwise hold the loop for the whole
+ * insert (timers, I/O and other fibers wait), not one chunk at a time.
+ */
+const betweenChunks = <C, A, E>(run: (chunk: C) => Effect.Effect<A, E>) => (chunk: C, i: number): Effect.Effect<A, E> =>
+  i === 0 ? run(chunk) : Effect.zipRight(yieldToEventLoop, run(chunk))
+
 const sum = (results: ReadonlyArray<RunResult>): RunResult => {
   let rowsAffected = 0
   for (const r of results) rowsAffected += r.rowsAffected
@@ -53,12 +88,12 @@ export const runWrite = (
   guard(() => {
     const dialect = db.dialect
     switch (ast._tag) {
-      case "Insert": {
-        const chunks = insertPlan(ast, dialect)
-        if (chunks.length === 0) return Effect.succeed(sum([]))
-        if (chunks.length === 1) return db.run(chunks[0])
-        return db.transaction(Effect.map(Effect.forEach(chunks, (c) => db.run(c)), sum))
-      }
+      case "Insert":
+        return withInsertChunks(ast, dialect, (chunks) => {
+          if (chunks.length === 0) return Effect.succeed(sum([]))
+          if (chunks.length === 1) return db.run(chunks[0])
+          return db.transaction(Effect.map(Effect.forEach(chunks, betweenChunks((c) => db.run(c))), sum))
+        })
       case "Update":
         return db.run(bind(memo(ast, dialect.name, () => compileUpdate(dialect, ast)), args))
       case "Delete":
@@ -78,21 +113,21 @@ export const runReturning = (
     const decodeRow = memo(ast, `returning:${dialect.name}`, () => returningDecoder(ast.table, fields, dialect))
     const decodeRows = rowsDecoder(decodeRow)
     switch (ast._tag) {
-      case "Insert": {
-        if (!dialect.returning.insert) return emulatedInsert(db, ast, decodeRow)
-        const chunks = insertPlan(ast, dialect)
-        // an insert-or-ignore returns only the rows it inserted: their positions are unknown
-        const positional = ast.conflict?._tag !== "DoNothing"
-        const runAll = Effect.forEach(chunks, (c) => Effect.flatMap(db.all(c), decodeRows))
-        return (chunks.length === 1 ? runAll : db.transaction(runAll)).pipe(
-          Effect.map((results) => {
-            if (!positional) return results.flat()
-            const out = new Array<unknown>(ast.rows.length)
-            results.forEach((rows, c) => rows.forEach((row, i) => (out[chunks[c].indexes[i]] = row)))
-            return out
-          })
-        )
-      }
+      case "Insert":
+        return withInsertChunks(ast, dialect, (chunks) => {
+          if (!dialect.returning.insert) return emulatedInsert(db, ast, decodeRow, chunks)
+          // an insert-or-ignore returns only the rows it inserted: their positions are unknown
+          const positional = ast.conflict?._tag !== "DoNothing"
+          const runAll = Effect.forEach(chunks, betweenChunks((c) => Effect.flatMap(db.all(c), decodeRows)))
+          return (chunks.length === 1 ? runAll : db.transaction(runAll)).pipe(
+            Effect.map((results) => {
+              if (!positional) return results.flat()
+              const out = new Array<unknown>(ast.rows.length)
+              results.forEach((rows, c) => rows.forEach((row, i) => (out[chunks[c].indexes[i]] = row)))
+              return out
+            })
+          )
+        })
       case "Update":
         return dialect.returning.update
           ? Effect.flatMap(db.all(bind(memo(ast, dialect.name, () => compileUpdate(dialect, ast)), args)), decodeRows)
