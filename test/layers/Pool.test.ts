@@ -20,6 +20,7 @@ import {
   serverConnections,
   sql
 } from "./PoolSupport.js"
+import { fiberState } from "../support/fiberState.js"
 
 const insertItem = (db: Database, id: number) => db.run(sql(db)`INSERT INTO items (id, name) VALUES (${id}, ${`n${id}`})`)
 
@@ -61,6 +62,17 @@ describe.each(pooled)("%s pool", (kind) => {
       const later = yield* session
       expect(later).not.toBe(first)
       expect(yield* session).toBe(later)
+    }))
+
+  it.scopedLive("a long-lived fiber's state does not grow with the queries it runs", () =>
+    Effect.gen(function*() {
+      const db = yield* Effect.flatMap(freshUrl(kind, "pool_refs"), (url) => openAt(kind, url, { maxConnections: 2 }))
+      const query = db.all({ sql: "SELECT 1 AS one", params: [] })
+      const work = Effect.zipRight(query, db.transaction(Effect.zipRight(query, db.transaction(query))))
+      yield* Effect.repeatN(work, 10)
+      const before = yield* fiberState
+      yield* Effect.repeatN(work, 100)
+      expect(yield* fiberState).toBe(before)
     }))
 
   it.scopedLive("a full pool makes further work wait, not fail", () =>

@@ -6,6 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Database } from "../../src/layers/Database.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
+import { fiberState } from "../support/fiberState.js"
 
 const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
 
@@ -198,6 +199,23 @@ describe("Sqlite writer", () => {
         expect(yield* db.all({ sql: "SELECT count(*) AS n FROM items", params: [] })).toEqual([{ n: 3 }])
       }))
   })
+
+  it.scopedLive("a long-lived fiber's state does not grow with the writes, reads and transactions it runs", () =>
+    Effect.gen(function*() {
+      const db = yield* Sqlite.make({ filename: tmpFile("state") })
+      yield* db.run(createItems)
+      let n = 0
+      const work = Effect.suspend(() =>
+        Effect.zipRight(
+          db.run(insert(`w${n++}`)),
+          db.transaction(Effect.zipRight(db.all({ sql: "SELECT 1", params: [] }), db.transaction(db.run(insert(`t${n++}`)))))
+        )
+      )
+      yield* Effect.repeatN(work, 10)
+      const before = yield* fiberState
+      yield* Effect.repeatN(work, 100)
+      expect(yield* fiberState).toBe(before)
+    }))
 
   it.live("closing the layer drains 10,000 submitted writes, then refuses new work", () =>
     Effect.gen(function*() {
