@@ -74,6 +74,20 @@ const raw = (conn: Connection): Mysql.PoolConnection | undefined => {
   return inner !== undefined && typeof (inner as { release?: unknown }).release === "function" ? inner : undefined
 }
 
+/** What of mysql2's pool (internal fields) tells whether a connection is free right now. */
+interface MysqlPoolState {
+  readonly _freeConnections: { readonly length: number }
+  readonly _connectionQueue: { readonly length: number }
+}
+
+const poolOf = (c: Mysql.PoolConnection | undefined): MysqlPoolState | undefined => {
+  const pool = (c as unknown as { _pool?: Partial<MysqlPoolState> } | undefined)?._pool
+  return pool !== undefined && typeof pool._freeConnections?.length === "number" &&
+      typeof pool._connectionQueue?.length === "number"
+    ? pool as MysqlPoolState
+    : undefined
+}
+
 const destroy = (conn: Connection) =>
   Effect.sync(() => {
     const c = raw(conn)
@@ -100,6 +114,8 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
   const extra = config
   // When each physical connection was first set up (mysql2 has no lifetime setting: enforced on reuse).
   const born = new WeakMap<object, number>()
+  // mysql2's pool, known from the first connection it hands out (@effect/sql-mysql2 does not expose it).
+  let pool: MysqlPoolState | undefined
   const ttl = config.connectionTTL === undefined ? undefined : Duration.toMillis(config.connectionTTL)
   return {
     dialect: Dialect.mysql,
@@ -147,6 +163,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     transactionLost: (error) => error._tag === "Deadlock" || error._tag === "SerializationFailure",
     prepare: (conn) => {
       const c = raw(conn)
+      pool ??= poolOf(c)
       if (c === undefined || born.has(c)) return Effect.void
       return Effect.map(conn.executeUnprepared("SET time_zone = '+00:00'", [], undefined), () => {
         born.set(c, Date.now())
@@ -168,6 +185,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     // A half-read result cannot be skipped without reading it all: drop the connection.
     streamAbandoned: (conn) => Effect.as(destroy(conn), false),
     discard: destroy,
+    idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
     expired: (conn) => {
       if (ttl === undefined) return false
       const c = raw(conn)

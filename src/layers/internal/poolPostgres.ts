@@ -66,38 +66,42 @@ const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
 const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: Pg.PoolClient }).pg
 
 /** @internal */
-export const driver = (extra: Extra): Driver => ({
-  dialect: Dialect.postgres,
-  system: "postgresql",
-  compiler: PgClient.makeCompiler(),
-  open: (options) =>
-    PgClient.fromPool({
-      acquire: Effect.acquireRelease(
-        Effect.sync(() => openPool({ ...options, ...extra })),
-        (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"))
-      ),
-      applicationName: extra.applicationName ?? "effect-quarry"
-    }),
-  classify,
-  begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
-  control: (conn, sql) => conn.executeRaw(sql, []),
-  runResult: (raw): RunResult => {
-    const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult | undefined
-    return { rowsAffected: result?.rowCount ?? 0, lastInsertId: undefined }
-  },
-  commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
-  // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
-  transactionLost: () => false,
-  prepare: () => Effect.void,
-  // @effect/sql-pg cancels an interrupted statement itself (pg_cancel_backend).
-  cancel: undefined,
-  // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
-  streamAbandoned: () => Effect.succeed(true),
-  discard: (conn) =>
-    Effect.sync(() => {
-      // An ended client is dropped by pg-pool when it is released.
-      pgClient(conn)?.end().catch(() => {})
-    }),
-  // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
-  expired: () => false
-})
+export const driver = (extra: Extra): Driver => {
+  let opened: Pg.Pool | undefined
+  return {
+    dialect: Dialect.postgres,
+    system: "postgresql",
+    compiler: PgClient.makeCompiler(),
+    open: (options) =>
+      PgClient.fromPool({
+        acquire: Effect.acquireRelease(
+          Effect.sync(() => (opened = openPool({ ...options, ...extra }))),
+          (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"))
+        ),
+        applicationName: extra.applicationName ?? "effect-quarry"
+      }),
+    classify,
+    begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
+    control: (conn, sql) => conn.executeRaw(sql, []),
+    runResult: (raw): RunResult => {
+      const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult | undefined
+      return { rowsAffected: result?.rowCount ?? 0, lastInsertId: undefined }
+    },
+    commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
+    // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
+    transactionLost: () => false,
+    prepare: () => Effect.void,
+    // @effect/sql-pg cancels an interrupted statement itself (pg_cancel_backend).
+    cancel: undefined,
+    // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
+    streamAbandoned: () => Effect.succeed(true),
+    discard: (conn) =>
+      Effect.sync(() => {
+        // An ended client is dropped by pg-pool when it is released.
+        pgClient(conn)?.end().catch(() => {})
+      }),
+    // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
+    expired: () => false,
+    idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0
+  }
+}
