@@ -138,7 +138,7 @@ export const waitInterruptibly = <E>(
     Effect.gen(function*() {
       const granted = Deferred.unsafeMake<Connection, E>(FiberId.none)
       const release = Deferred.unsafeMake<void>(FiberId.none)
-      const waiter = yield* Effect.forkDaemon(Effect.scoped(
+      yield* Effect.forkDaemon(Effect.scoped(
         Effect.matchCauseEffect(reserve, {
           onFailure: (cause) => Deferred.failCause(granted, cause),
           onSuccess: (conn) => Effect.zipRight(Deferred.succeed(granted, conn), Deferred.await(release))
@@ -150,8 +150,10 @@ export const waitInterruptibly = <E>(
         Deferred.unsafeDone(release, Exit.void)
         return yield* exit
       }
+      // The waiter gives the connection back as soon as it runs again; the caller need not wait for
+      // that (waiting cost 20% of the throughput of 100 fibers on a pool of 10).
       const outer = yield* Effect.scope
-      yield* Scope.addFinalizer(outer, Effect.zipRight(Deferred.succeed(release, undefined), Fiber.await(waiter)))
+      yield* Scope.addFinalizer(outer, Deferred.succeed(release, undefined))
       return exit.value
     })
   )
