@@ -98,7 +98,7 @@ for (const c of cases("query_write")) {
           const result = yield* Query.run(Query.insertMany(Tags, rows))
           ticking = false
           expect(result.rowsAffected).toBe(40_000)
-          // 10 encoding steps and 4 chunks (on SQLite): the loop was not held for the whole insert
+          // 20 encoding steps and 4 chunks (on SQLite): the loop was not held for the whole insert
           expect(turns).toBeGreaterThanOrEqual(8)
           const bad = [...rows.map((r) => ({ ...r, tag: "u" })), { postId: 1, tag: "v", weight: "heavy" as unknown as number }]
           const { result: refused, statements } = yield* counting(Query.run(Query.insertMany(Tags, bad)))

@@ -151,6 +151,14 @@ const conflictClause = (ctx: Ctx, insert: Ast.Insert, fields: ReadonlyArray<Tabl
   return ` ON DUPLICATE KEY UPDATE ${updated(conflict, fields).map((f) => `${q(f)} = VALUES(${q(f)})`).join(", ")}`
 }
 
+/** The rows' values in one list, row after row (a plain loop: `Array.flat` is several times slower). */
+const flatten = (rows: ReadonlyArray<ReadonlyArray<unknown>>, width: number): Array<unknown> => {
+  const out = new Array<unknown>(rows.length * width)
+  let k = 0
+  for (const row of rows) for (let j = 0; j < width; j++) out[k++] = row[j]
+  return out
+}
+
 /** What, besides the fields and the row count, decides an insert statement's text. */
 const shapeKey = (insert: Ast.Insert, returns: boolean): string => {
   const conflict = insert.conflict
@@ -230,7 +238,7 @@ export class InsertCompilation {
         }
         chunks.push({
           sql,
-          params: values.length === 1 ? values[0] : values.flat(),
+          params: values.length === 1 ? values[0] : flatten(values, group.fields.length),
           slots: [],
           indexes: whole ? group.indexes : group.indexes.slice(start, start + perStatement),
           fields: group.fields,

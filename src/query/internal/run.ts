@@ -41,7 +41,7 @@ export const single = (
     : Either.left(new QueryError.MultipleFound({ table, sql }))
 
 /** Rows encoded between two turns of the event loop when a large insert is compiled. */
-const ENCODE_STEP = 4096
+const ENCODE_STEP = 2048
 
 /**
  * Compile an insert, then continue with its statements. Every row is
