@@ -75,6 +75,26 @@ describe.each(pooled)("%s pool", (kind) => {
       expect(yield* fiberState).toBe(before)
     }))
 
+  it.scopedLive("an interrupted statement is stopped on the server and its connection used again", () =>
+    Effect.gen(function*() {
+      const url = yield* freshUrl(kind, "pool_cancel")
+      const db = yield* openAt(kind, url, { maxConnections: 2 })
+      // the server's view, through connections of their own
+      const observer = yield* openAt(kind, url, { maxConnections: 1 })
+      const sleep = kind === "postgres" ? "SELECT pg_sleep(30) AS slept" : "SELECT SLEEP(30) AS slept"
+      const sleeper = yield* Effect.fork(db.all({ sql: sleep, params: [] }))
+      expect(yield* eventually(runningStatements(observer), (n) => n === 1)).toBe(1)
+      yield* Fiber.interrupt(sleeper)
+      // stopped at once (well before the 30 s it asked for)
+      expect(yield* eventually(runningStatements(observer), (n) => n === 0, 40)).toBe(0)
+      // both connections come back: two statements can hold them at once
+      const both = yield* Effect.all([db.all({ sql: "SELECT 1 AS one", params: [] }), db.all({ sql: "SELECT 2 AS two", params: [] })], {
+        concurrency: 2
+      })
+      expect(both).toEqual([[{ one: 1 }], [{ two: 2 }]])
+      expect(yield* serverConnections(observer)).toBeLessThanOrEqual(3)
+    }))
+
   it.scopedLive("a full pool makes further work wait, not fail", () =>
     Effect.gen(function*() {
       const db = yield* Effect.flatMap(freshUrl(kind, "pool_full"), (url) => openAt(kind, url, { maxConnections: 2 }))

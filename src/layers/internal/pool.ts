@@ -81,15 +81,15 @@ export const make = (
     )
 
     const run = (statement: Database.Statement, admitted: boolean) =>
-      Effect.map(
-        c.use(statement.sql, (conn) => conn.executeRaw(statement.sql, statement.params), admitted),
-        driver.runResult
-      )
+      Effect.map(c.statement(statement.sql, statement.params, true, admitted), driver.runResult)
 
     const db: Database.Database = {
       dialect: driver.dialect,
       all: (statement) =>
-        c.use(statement.sql, (conn) => conn.execute(statement.sql, statement.params, undefined)),
+        c.statement(statement.sql, statement.params, false) as Effect.Effect<
+          ReadonlyArray<Database.Row>,
+          DatabaseError.DatabaseError
+        >,
       run: (statement) => run(statement, false),
       stream: (statement) => c.stream(statement.sql, statement.params),
       transaction: transaction(identity),

@@ -59,6 +59,12 @@ export interface Driver {
   readonly expired: (conn: Connection) => boolean
   /** Whether the pool has a connection free right now (taking it cannot wait); false when unknown. */
   readonly idle: () => boolean
+  /**
+   * Run a statement outside any transaction in one step (take a connection,
+   * run, give it back), interruptible without a fiber of its own: the raw
+   * result, or the rows. Reserving a connection is the fallback.
+   */
+  readonly pooled: ((sql: string, params: ReadonlyArray<unknown>, raw: boolean) => Effect.Effect<unknown, SqlError>) | undefined
 }
 
 /**
@@ -99,6 +105,16 @@ export interface Connections {
   readonly acquire: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
   /** A pooled connection even while closing, for work already accepted. */
   readonly reserve: Effect.Effect<Connection, DatabaseError.DatabaseError, Scope.Scope>
+  /**
+   * A statement: on the current transaction's connection, else on a pooled
+   * one (in one step where the driver can); `raw` asks for the driver's result.
+   */
+  readonly statement: (
+    sql: string,
+    params: ReadonlyArray<unknown>,
+    raw: boolean,
+    admitted?: boolean
+  ) => Effect.Effect<unknown, DatabaseError.DatabaseError>
   /** Run `f` on the current transaction's connection, or on a pooled one. */
   readonly use: <A>(
     sql: string,
@@ -183,11 +199,9 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
         : Effect.as(driver.prepare(conn), conn)
   )
   const reserve = Effect.mapError(fresh, (e) => driver.classify(e))
-  const acquire = Effect.suspend(() =>
-    state.closing
-      ? Effect.fail(new DatabaseError.ConnectionError({ dialect, message: "database is closing", retryable: false }))
-      : reserve
-  )
+  const closingError = () =>
+    new DatabaseError.ConnectionError({ dialect, message: "database is closing", retryable: false })
+  const acquire = Effect.suspend(() => state.closing ? Effect.fail(closingError()) : reserve)
 
   const guard = <A>(conn: Connection, effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
     driver.cancel === undefined ? effect : Effect.onInterrupt(effect, () => driver.cancel!(conn, spare))
@@ -231,6 +245,19 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
             )
         )))
 
+  const statement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean, admitted = false) => {
+    const f = (conn: Connection): Effect.Effect<unknown, SqlError> =>
+      raw ? conn.executeRaw(sql, params) : conn.execute(sql, params, undefined)
+    const pooled = driver.pooled
+    if (pooled === undefined || admitted) return use(sql, f, admitted)
+    return Effect.flatMap(FiberRef.get(current), (level) =>
+      level !== undefined
+        ? onLevel(level, sql, f)
+        : state.closing
+        ? Effect.fail(closingError())
+        : Effect.mapError(pooled(sql, params, raw), (e) => driver.classify(e, sql)))
+  }
+
   const stream = (
     sql: string,
     params: ReadonlyArray<unknown>,
@@ -269,5 +296,5 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
   const control = (conn: Connection, sql: string) =>
     Effect.mapError(driver.control(conn, sql), (e) => driver.classify(e, sql))
 
-  return { driver, client, current, state, acquire, reserve, use, stream, control, failure }
+  return { driver, client, current, state, acquire, reserve, use, statement, stream, control, failure }
 }

@@ -185,6 +185,8 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     // A half-read result cannot be skipped without reading it all: drop the connection.
     streamAbandoned: (conn) => Effect.as(destroy(conn), false),
     discard: destroy,
+    // mysql2's pool.query cannot stop a statement: ours reserve a connection, to KILL QUERY on interruption.
+    pooled: undefined,
     idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
     expired: (conn) => {
       if (ttl === undefined) return false

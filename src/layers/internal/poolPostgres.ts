@@ -17,6 +17,7 @@ import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyPostgres.js"
 import type { Driver } from "./poolConnection.js"
+import { pooledStatement } from "./poolPgStatement.js"
 
 /**
  * PostgreSQL-only settings.
@@ -102,6 +103,8 @@ export const driver = (extra: Extra): Driver => {
       }),
     // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
     expired: () => false,
-    idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0
+    idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0,
+    pooled: (sql, params, raw) =>
+      opened === undefined ? Effect.dieMessage("the pool is not open") : pooledStatement(opened, sql, params, raw)
   }
 }
