@@ -8,6 +8,7 @@ import type { Dialect } from "../Dialect.js"
 import { compile, condition, Ctx, type Slot, typeOf } from "./compileExpr.js"
 import { tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
+import { memoized } from "./memo.js"
 
 /** The SQL and parameters of one statement; `slots` are the prepared query's parameters. */
 export interface Compiled {
@@ -45,7 +46,7 @@ export const resultColumn = (ctx: Ctx, column: Ast.Column, alias: string): strin
   return read === sql && alias === column.def.name ? sql : `${read} AS ${ctx.quote(alias)}`
 }
 
-const segments = new WeakMap<Table.Any, Map<string, Segment>>()
+const segments = memoized<Table.Any, Segment>()
 
 /**
  * The result columns of one table's fields, aliased by field name (or
@@ -53,38 +54,19 @@ const segments = new WeakMap<Table.Any, Map<string, Segment>>()
  * built for a segment are shared by every query selecting it.
  */
 export const segment = (table: Table.Any, subset: ReadonlyArray<string> | undefined, prefix: string, optional: boolean): Segment => {
-  let byKey = segments.get(table)
-  if (byKey === undefined) {
-    byKey = new Map()
-    segments.set(table, byKey)
-  }
   const key = `${prefix}|${optional}|${subset === undefined ? "*" : subset.join(",")}`
-  let seg = byKey.get(key)
-  if (seg === undefined) {
+  return segments(table, key, () => {
     const fields = subset === undefined ? table.columns : subset.map((f) => table.field(f))
-    seg = { table, subset, fields, aliases: fields.map((d) => prefix + d.field), optional }
-    byKey.set(key, seg)
-  }
-  return seg
+    return { table, subset, fields, aliases: fields.map((d) => prefix + d.field), optional }
+  })
 }
 
-const columnLists = new WeakMap<Segment, Map<string, string>>()
+const columnLists = memoized<Segment, string>()
 
 /** The SQL of a segment's result columns (memoized per dialect and qualification). */
-const columnsOf = (ctx: Ctx, seg: Segment): string => {
-  let byKey = columnLists.get(seg)
-  if (byKey === undefined) {
-    byKey = new Map()
-    columnLists.set(seg, byKey)
-  }
-  const key = `${ctx.dialect.name}|${ctx.qualify}`
-  let sql = byKey.get(key)
-  if (sql === undefined) {
-    sql = seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", ")
-    byKey.set(key, sql)
-  }
-  return sql
-}
+const columnsOf = (ctx: Ctx, seg: Segment): string =>
+  columnLists(seg, `${ctx.dialect.name}|${ctx.qualify}`, () =>
+    seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", "))
 
 const selection = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
   if (select.projection !== undefined) {

@@ -13,6 +13,7 @@ import { compile, condition, type Ctx } from "./compileExpr.js"
 import { type Compiled, context, resultColumn, segment, type Segment } from "./compileSelect.js"
 import { tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
+import { memoized } from "./memo.js"
 
 /** One INSERT statement and the rows it carries. */
 export interface InsertChunk extends Compiled {
@@ -41,24 +42,13 @@ interface InsertCodec {
 /** How many distinct statement shapes are kept per table and dialect (multi-row chunk sizes vary). */
 const MAX_SHAPES = 64
 
-const codecs = new WeakMap<Table.Any, Map<string, InsertCodec>>()
+const codecs = memoized<Table.Any, InsertCodec>()
 
-const insertCodec = (dialect: Dialect, table: Table.Any): InsertCodec => {
-  let byDialect = codecs.get(table)
-  if (byDialect === undefined) {
-    byDialect = new Map()
-    codecs.set(table, byDialect)
-  }
-  let codec = byDialect.get(dialect.name)
-  if (codec === undefined) {
-    codec = {
-      converts: table.columns.map((def) => Values.driverEncoder(dialect, Codec.toDriver(dialect, def.type.kind))),
-      statements: new Map()
-    }
-    byDialect.set(dialect.name, codec)
-  }
-  return codec
-}
+const insertCodec = (dialect: Dialect, table: Table.Any): InsertCodec =>
+  codecs(table, dialect.name, () => ({
+    converts: table.columns.map((def) => Values.driverEncoder(dialect, Codec.toDriver(dialect, def.type.kind))),
+    statements: new Map()
+  }))
 
 interface Group {
   /** The positions (in `table.columns`) of the fields the rows set, joined: the group's key. */

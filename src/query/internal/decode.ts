@@ -12,6 +12,7 @@ import type { Layout, Segment } from "./compileSelect.js"
 import { Fallback, rowDecoder as fastRowDecoder } from "./fastDecode.js"
 import { tableInfo } from "./tableInfo.js"
 import type * as Values from "./values.js"
+import { memoized } from "./memo.js"
 
 /** Decodes one driver row. */
 export type DecodeRow = (row: Row) => Either.Either<unknown, QueryError.ValidationError>
@@ -26,22 +27,11 @@ const failed = (table: string | undefined, error: ParseResult.ParseError): Eithe
 const ok = (decoded: Either.Right<ParseResult.ParseError, unknown>) =>
   decoded as unknown as Either.Either<unknown, QueryError.ValidationError>
 
-const segmentDecoders = new WeakMap<Segment, Map<string, DecodeRow>>()
+const segmentDecoders = memoized<Segment, DecodeRow>()
 
 /** The decoder of one table's columns in a row (memoized per segment and dialect). */
-export const segmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {
-  let byDialect = segmentDecoders.get(seg)
-  if (byDialect === undefined) {
-    byDialect = new Map()
-    segmentDecoders.set(seg, byDialect)
-  }
-  let decoder = byDialect.get(dialect.name)
-  if (decoder === undefined) {
-    decoder = makeSegmentDecoder(dialect, seg)
-    byDialect.set(dialect.name, decoder)
-  }
-  return decoder
-}
+export const segmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow =>
+  segmentDecoders(seg, dialect.name, () => makeSegmentDecoder(dialect, seg))
 
 /** The decoder of one table's columns in a row; NULL-only columns of a left join are `null`. */
 const makeSegmentDecoder = (dialect: Dialect, seg: Segment): DecodeRow => {

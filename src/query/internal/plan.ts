@@ -12,21 +12,12 @@ import { compileCount, compileSelect } from "./compileSelect.js"
 import { compileInsert, compileRaw, type InsertChunk, returningSegment } from "./compileWrite.js"
 import { type DecodeRow, type DecodeRows, rawDecoder, rowDecoder, rowsDecoder, segmentDecoder } from "./decode.js"
 import * as Values from "./values.js"
+import { memoized } from "./memo.js"
 
-const cache = new WeakMap<object, Map<string, unknown>>()
+const nodes = memoized<object, unknown>()
 
 /** Memoize `make()` on an AST node under a key (failures are not memoized). */
-export const memo = <A>(node: object, key: string, make: () => A): A => {
-  let byKey = cache.get(node)
-  if (byKey === undefined) {
-    byKey = new Map()
-    cache.set(node, byKey)
-  }
-  if (byKey.has(key)) return byKey.get(key) as A
-  const value = make()
-  byKey.set(key, value)
-  return value
-}
+export const memo = <A>(node: object, key: string, make: () => A): A => nodes(node, key, make) as A
 
 /** A statement that returns rows, and how to decode them. */
 export interface ReadPlan {

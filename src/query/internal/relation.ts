@@ -14,6 +14,7 @@ import * as Filter from "./relationFilter.js"
 import * as Load from "./relationLoad.js"
 import * as Write from "./relationWrite.js"
 import { make as makeQuery } from "./query.js"
+import { memoized } from "./memo.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-quarry/Relation")
@@ -83,22 +84,11 @@ const prefetchOf = (relations: Relations, name: string, customize: ((q: any) => 
   }
 }
 
-const loaders = new WeakMap<Relations, Map<string, Load.Prefetch>>()
+const loaders = memoized<Relations, Load.Prefetch>()
 
 /** The prefetch step of an uncustomized relation, memoized so that its loads batch together. */
-const sharedStep = (relations: Relations, name: string): Load.Prefetch => {
-  let byName = loaders.get(relations)
-  if (byName === undefined) {
-    byName = new Map()
-    loaders.set(relations, byName)
-  }
-  let step = byName.get(name)
-  if (step === undefined) {
-    step = prefetchOf(relations, name, undefined)
-    byName.set(name, step)
-  }
-  return step
-}
+const sharedStep = (relations: Relations, name: string): Load.Prefetch =>
+  loaders(relations, name, () => prefetchOf(relations, name, undefined))
 
 const taken = (plan: Load.Plan): Set<string> =>
   new Set([...fieldsOf(plan.select.from), ...plan.annotations.map(([k]) => k), ...plan.prefetches.map((p) => p.link.name)])

@@ -6,6 +6,7 @@
 import { Option } from "effect"
 import type * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
+import { memoized } from "./memo.js"
 
 /** @internal */
 export type Kind = "HasMany" | "HasOne" | "BelongsTo" | "ManyToMany"
@@ -164,24 +165,15 @@ const resolve = (source: Table.Any, name: string, def: Declared): Link => {
   }
 }
 
-const links = new WeakMap<Relations, Map<string, Link>>()
+const links = memoized<Relations, Link>()
 
 /** The resolved link of a named relation. */
-export const linkOf = (relations: Relations, name: string): Link => {
-  let byName = links.get(relations)
-  if (byName === undefined) {
-    byName = new Map()
-    links.set(relations, byName)
-  }
-  let link = byName.get(name)
-  if (link === undefined) {
+export const linkOf = (relations: Relations, name: string): Link =>
+  links(relations, name, () => {
     const def = relations.defs[name]
     if (def === undefined) fail(relations.table, name, "no such relation")
-    link = resolve(relations.table, name, def)
-    byName.set(name, link)
-  }
-  return link
-}
+    return resolve(relations.table, name, def)
+  })
 
 /** The join of a many-to-many relation's join table onto its target. */
 export const throughJoin = (link: Link): ReadonlyArray<Ast.Join> =>

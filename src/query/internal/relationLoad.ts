@@ -16,6 +16,7 @@ import { typeOf } from "./compileExpr.js"
 import { type Compiled, compileSelect, segment } from "./compileSelect.js"
 import { type DecodeRow, rowDecoder, segmentDecoder } from "./decode.js"
 import { keyOf, keyValue, type Link, throughJoin } from "./relationDef.js"
+import { memoized } from "./memo.js"
 
 type Failure = QueryError.QueryError | DatabaseError
 
@@ -120,17 +121,11 @@ interface Decoded {
   readonly keys: Array<unknown>
 }
 
-const decoders = new WeakMap<Shape, Map<string, (rows: ReadonlyArray<Row>) => Either.Either<Decoded, QueryError.ValidationError>>>()
+const decoders = memoized<Shape, (rows: ReadonlyArray<Row>) => Either.Either<Decoded, QueryError.ValidationError>>()
 
 /** The decoder of a shape's rows (built after a compile, which makes the tables' columns known). */
-const decoderOf = (s: Shape, dialect: Dialect) => {
-  let byDialect = decoders.get(s)
-  if (byDialect === undefined) {
-    byDialect = new Map()
-    decoders.set(s, byDialect)
-  }
-  let decoder = byDialect.get(dialect.name)
-  if (decoder === undefined) {
+const decoderOf = (s: Shape, dialect: Dialect) =>
+  decoders(s, dialect.name, () => {
     const select = s.plan.select
     const model = segmentDecoder(dialect, segment(select.from, select.fields, "", false))
     const extraEntries = s.projection.slice(segment(select.from, select.fields, "", false).fields.length)
@@ -139,7 +134,7 @@ const decoderOf = (s: Shape, dialect: Dialect) => {
       : rowDecoder(dialect, { _tag: "Projection", entries: extraEntries.map(([k, e]) => [k, typeOf(e)] as const) })
     const names = s.plan.annotations.map(([k]) => k)
     const keyField = s.keyField
-    decoder = (raw) => {
+    return (raw) => {
       const rows = new Array<any>(raw.length)
       const keys = new Array<unknown>(raw.length)
       for (let i = 0; i < raw.length; i++) {
@@ -158,27 +153,13 @@ const decoderOf = (s: Shape, dialect: Dialect) => {
       }
       return Either.right({ rows, keys })
     }
-    byDialect.set(dialect.name, decoder)
-  }
-  return decoder
-}
+  })
 
-const compiledBases = new WeakMap<Shape, Map<string, Compiled>>()
+const compiledBases = memoized<Shape, Compiled>()
 
 /** The compiled SELECT of a shape's own plan (memoized: the plan is immutable). */
-const compiledBase = (s: Shape, dialect: Dialect): Compiled => {
-  let byDialect = compiledBases.get(s)
-  if (byDialect === undefined) {
-    byDialect = new Map()
-    compiledBases.set(s, byDialect)
-  }
-  let compiled = byDialect.get(dialect.name)
-  if (compiled === undefined) {
-    compiled = compileSelect(dialect, { ...s.plan.select, projection: s.projection })
-    byDialect.set(dialect.name, compiled)
-  }
-  return compiled
-}
+const compiledBase = (s: Shape, dialect: Dialect): Compiled =>
+  compiledBases(s, dialect.name, () => compileSelect(dialect, { ...s.plan.select, projection: s.projection }))
 
 /** Read the rows of `select` (the shape's plan's, or a variant of it) in the shape. */
 const read = (db: Database, s: Shape, select: Ast.Select): Effect.Effect<Decoded, Failure> =>
@@ -191,23 +172,15 @@ const read = (db: Database, s: Shape, select: Ast.Select): Effect.Effect<Decoded
     return Effect.flatMap(db.all(statement), decode)
   })
 
-const paramCounts = new WeakMap<Fetch, Map<string, number>>()
+const paramCounts = memoized<Fetch, number>()
 
 /** How many parameters a fetch binds besides its keys. */
-const paramsOf = (fetch: Fetch, dialect: Dialect): number => {
-  let byDialect = paramCounts.get(fetch)
-  if (byDialect === undefined) {
-    byDialect = new Map()
-    paramCounts.set(fetch, byDialect)
-  }
-  let n = byDialect.get(dialect.name)
-  if (n === undefined) {
+const paramsOf = (fetch: Fetch, dialect: Dialect): number =>
+  paramCounts(fetch, dialect.name, () => {
     const select = fetch.plan.select
-    n = compileSelect(dialect, { ...select, joins: [...select.joins, ...fetch.joins], projection: fetch.projection }).params.length
-    byDialect.set(dialect.name, n)
-  }
-  return n
-}
+    return compileSelect(dialect, { ...select, joins: [...select.joins, ...fetch.joins], projection: fetch.projection })
+      .params.length
+  })
 
 /**
  * The rows of a fetch for the given source keys, grouped by key (NULL keys
@@ -302,17 +275,11 @@ const limitAtMost = (limit: Ast.Select["limit"], n: number): Ast.Select["limit"]
     ? Ast.value(n)
     : limit
 
-const variants = new WeakMap<Plan, Map<string, Plan>>()
+const variants = memoized<Plan, Plan>()
 
 /** The plan reading at most `n` rows (by the query's order, else the primary key). */
-const atMost = (plan: Plan, n: number): Plan => {
-  let byN = variants.get(plan)
-  if (byN === undefined) {
-    byN = new Map()
-    variants.set(plan, byN)
-  }
-  let variant = byN.get(String(n))
-  if (variant === undefined) {
+const atMost = (plan: Plan, n: number): Plan =>
+  variants(plan, String(n), () => {
     const select = plan.select
     const table: Table.Any = select.from
     const orderBy: ReadonlyArray<Ast.Order> = select.orderBy.length > 0 ? select.orderBy : table.primaryKey.map((def) => ({
@@ -321,11 +288,8 @@ const atMost = (plan: Plan, n: number): Plan => {
       direction: "asc",
       nulls: undefined
     }))
-    variant = { ...plan, select: { ...select, orderBy, limit: limitAtMost(select.limit, n) } }
-    byN.set(String(n), variant)
-  }
-  return variant
-}
+    return { ...plan, select: { ...select, orderBy, limit: limitAtMost(select.limit, n) } }
+  })
 
 /** The first row of a plan, if any. */
 export const first = (db: Database, plan: Plan): Effect.Effect<any, Failure> =>

@@ -10,6 +10,7 @@ import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
 import { identityCheck } from "./fastDecode.js"
 import type { ColumnInfo, EncodeEither } from "./tableInfo.js"
+import { memoized } from "./memo.js"
 
 /** Thrown inside the compiler and caught at its boundary, where it becomes a typed failure. */
 export class Fail {
@@ -97,18 +98,11 @@ const fromSchema = (
 export const driverEncoder = (dialect: Dialect, toDriver: Codec.Convert | undefined): Encoder =>
   nulChecked(dialect, toDriver === undefined ? (v) => (v === undefined ? null : v) : toDriver)
 
-const columnEncoders = new WeakMap<ColumnInfo, Map<string, Encoder>>()
+const columnEncoders = memoized<ColumnInfo, Encoder>()
 
 /** The encoder for values meeting a column (`filter`) or assigned to it (`update`). */
-export const columnEncoder = (info: ColumnInfo, dialect: Dialect, purpose: "filter" | "update"): Encoder => {
-  let byKey = columnEncoders.get(info)
-  if (byKey === undefined) {
-    byKey = new Map()
-    columnEncoders.set(info, byKey)
-  }
-  const key = `${purpose}:${dialect.name}`
-  let encoder = byKey.get(key)
-  if (encoder === undefined) {
+export const columnEncoder = (info: ColumnInfo, dialect: Dialect, purpose: "filter" | "update"): Encoder =>
+  columnEncoders(info, `${purpose}:${dialect.name}`, () => {
     const encode = purpose === "update" ? info.updateEncode : info.filterEncode
     if (encode === undefined) {
       return fail(
@@ -121,14 +115,11 @@ export const columnEncoder = (info: ColumnInfo, dialect: Dialect, purpose: "filt
       )
     }
     const identity = purpose === "filter" ? identityCheck(info.schema.ast) : undefined
-    encoder = nulChecked(
+    return nulChecked(
       dialect,
       fromSchema(encode, Codec.toDriver(dialect, info.def.type.kind), info.table.name, info.def.field, identity)
     )
-    byKey.set(key, encoder)
-  }
-  return encoder
-}
+  })
 
 /** The encoder for a value meeting an expression of the given type. */
 export const encoderFor = (type: ValueType | undefined, dialect: Dialect): Encoder =>
