@@ -20,7 +20,7 @@ import {
   serverConnections,
   sql
 } from "./PoolSupport.js"
-import { fiberState } from "../support/fiberState.js"
+import { stateAround } from "../support/fiberState.js"
 
 const insertItem = (db: Database, id: number) => db.run(sql(db)`INSERT INTO items (id, name) VALUES (${id}, ${`n${id}`})`)
 
@@ -69,10 +69,8 @@ describe.each(pooled)("%s pool", (kind) => {
       const db = yield* Effect.flatMap(freshUrl(kind, "pool_refs"), (url) => openAt(kind, url, { maxConnections: 2 }))
       const query = db.all({ sql: "SELECT 1 AS one", params: [] })
       const work = Effect.zipRight(query, db.transaction(Effect.zipRight(query, db.transaction(query))))
-      yield* Effect.repeatN(work, 10)
-      const before = yield* fiberState
-      yield* Effect.repeatN(work, 100)
-      expect(yield* fiberState).toBe(before)
+      const [before, after] = yield* stateAround(work)
+      expect(after).toBe(before)
     }))
 
   it.scopedLive("an interrupted statement is stopped on the server and its connection used again", () =>

@@ -6,12 +6,19 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Database } from "../../src/layers/Database.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
-import { fiberState } from "../support/fiberState.js"
+import { stateAround } from "../support/fiberState.js"
 
 const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
 
 const createItems = { sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)", params: [] }
 const insert = (name: string) => ({ sql: "INSERT INTO items (name) VALUES (?)", params: [name] })
+
+/** Whether each submitted write succeeded. */
+const succeeded = (completions: ReadonlyArray<{ readonly await: Effect.Effect<unknown, unknown> }>) =>
+  Effect.forEach(completions, (completion) => Effect.map(Effect.either(completion.await), Either.isRight))
+
+const namesById = (db: Database) =>
+  Effect.map(db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] }), (rows) => rows.map((r) => r.name))
 
 /** Count rows with a fresh raw connection, after the layer has closed. */
 const countOnDisk = (filename: string) => {
@@ -55,13 +62,8 @@ describe("Sqlite writer", () => {
         const db = yield* Sqlite.make({ filename: tmpFile("savepoints"), synchronous })
         yield* db.run(createItems)
         const completions = yield* Effect.forEach(["a", "b", "a", "c"], (name) => db.submit(insert(name)))
-        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
-        expect(outcomes.map(Either.isRight)).toEqual([true, true, false, true])
-        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
-          { name: "a" },
-          { name: "b" },
-          { name: "c" }
-        ])
+        expect(yield* succeeded(completions)).toEqual([true, true, false, true])
+        expect(yield* namesById(db)).toEqual(["a", "b", "c"])
       }))
 
     it.scopedLive("a write losing a unique race finds the winner's row already committed", () =>
@@ -97,13 +99,8 @@ describe("Sqlite writer", () => {
           [insert("b"), twoRows, insert("c")],
           (statement) => db.submit(statement)
         )
-        const outcomes = yield* Effect.forEach(completions, (completion) => Effect.either(completion.await))
-        expect(outcomes.map(Either.isRight)).toEqual([true, false, true])
-        expect(yield* db.all({ sql: "SELECT name FROM items ORDER BY id", params: [] })).toEqual([
-          { name: "a" },
-          { name: "b" },
-          { name: "c" }
-        ])
+        expect(yield* succeeded(completions)).toEqual([true, false, true])
+        expect(yield* namesById(db)).toEqual(["a", "b", "c"])
       }))
 
     it.scopedLive("writes in a loop: each committed when it returns, and a failure reported at once", () =>
@@ -211,10 +208,8 @@ describe("Sqlite writer", () => {
           db.transaction(Effect.zipRight(db.all({ sql: "SELECT 1", params: [] }), db.transaction(db.run(insert(`t${n++}`)))))
         )
       )
-      yield* Effect.repeatN(work, 10)
-      const before = yield* fiberState
-      yield* Effect.repeatN(work, 100)
-      expect(yield* fiberState).toBe(before)
+      const [before, after] = yield* stateAround(work)
+      expect(after).toBe(before)
     }))
 
   it.live("closing the layer drains 10,000 submitted writes, then refuses new work", () =>

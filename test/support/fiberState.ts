@@ -11,3 +11,12 @@ export const fiberState: Effect.Effect<number> = Effect.withFiberRuntime<number>
   for (const stack of locals.values()) n += stack.length
   return Effect.succeed(n)
 })
+
+/** The fiber's state after `work` ran 10 times, and after 100 more: equal when the work leaves nothing behind. */
+export const stateAround = <E, R>(work: Effect.Effect<unknown, E, R>): Effect.Effect<readonly [number, number], E, R> =>
+  Effect.gen(function*() {
+    yield* Effect.repeatN(work, 9)
+    const before = yield* fiberState
+    yield* Effect.repeatN(work, 99)
+    return [before, yield* fiberState] as const
+  })
