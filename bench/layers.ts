@@ -10,7 +10,8 @@
  *    hand-off (each fiber suspended and resumed together, as the writer does),
  *    `Database.run` and `Query.run(Query.insert(...))`; the difference between
  *    the last two and the no-op is what Quarry itself costs per write. Plus
- *    writes in a loop (one fiber) with NORMAL, which run inline.
+ *    the same statements from one fiber inside one transaction, and writes in
+ *    a loop (one fiber) with NORMAL, which run inline.
  * 2. PostgreSQL and MariaDB pools (the test servers): latency of a sequential
  *    `SELECT 1`, and rows/s of 100 concurrent inserts on a pool of 10.
  */
@@ -88,6 +89,18 @@ const sqliteFor = (synchronous: "full" | "normal") =>
     console.log(`SQLite, 100 concurrent single-row inserts, synchronous=${synchronous}`)
     for (const name of Object.keys(variants)) {
       console.log(`  ${name.padEnd(26)} ${median(cpu[name]).toFixed(1).padStart(6)} µs CPU/row ${median(rate[name]).toFixed(0).padStart(8)} rows/s`)
+    }
+    // one fiber, many statements inside one transaction (run directly on the writer connection)
+    for (const name of ["Database.run", "Query.run(Query.insert)"]) {
+      const inside: Array<number> = []
+      for (let s = 0; s < SAMPLES; s++) {
+        yield* db.transaction(Effect.gen(function*() {
+          const c = cpuMillis()
+          for (let i = 0; i < 5000; i++) yield* variants[name](i)
+          inside.push(((cpuMillis() - c) * 1000) / 5000)
+        }))
+      }
+      console.log(`  ${`in a transaction: ${name}`.padEnd(42)} ${median(inside).toFixed(1).padStart(6)} µs CPU/op`)
     }
     if (synchronous === "normal") {
       const loop: Array<number> = []

@@ -272,6 +272,29 @@ describe("Sqlite", () => {
         )
       }))
 
+    it.scopedLive("a statement of the outer level waits while a nested transaction is open, so its rollback spares it", () =>
+      Effect.gen(function*() {
+        const db = yield* Effect.flatMap(open("nested-wait"), withItems)
+        yield* db.transaction(Effect.gen(function*() {
+          const inside = yield* Deferred.make<void>()
+          const gate = yield* Deferred.make<void>()
+          const nested = yield* Effect.fork(Effect.either(db.transaction(Effect.gen(function*() {
+            yield* insertItem(db, "nested")
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(gate)
+            return yield* Effect.fail("roll the nested one back")
+          }))))
+          yield* Deferred.await(inside)
+          // the outer level's statement, from another fiber, while the savepoint is open
+          const outer = yield* Effect.fork(insertItem(db, "outer"))
+          yield* Effect.sleep("20 millis")
+          yield* Deferred.succeed(gate, undefined)
+          yield* Fiber.join(nested)
+          yield* Fiber.join(outer)
+        }))
+        expect(yield* names(db)).toEqual(["outer"])
+      }))
+
     it.scopedLive("submit inside a transaction runs inline and rolls back with it", () =>
       Effect.gen(function*() {
         const db = yield* Effect.flatMap(open("submit-tx"), withItems)

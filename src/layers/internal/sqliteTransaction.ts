@@ -28,6 +28,8 @@ export class TxScope {
   closed = false
   /** Held by a nested transaction of this level for its duration. */
   readonly lock = Effect.unsafeMakeSemaphore(1)
+  /** Whether a nested transaction holds `lock` now (statements of this level must wait for it). */
+  nestedOpen = false
 }
 
 /** @internal */
@@ -77,14 +79,20 @@ export const make = (
     }
   }
 
-  const run = (scope: TxScope, sql: string, params: Params, mode: Mode) =>
-    scope.lock.withPermits(1)(Effect.suspend(() => {
-      try {
-        return Effect.succeed(execute(connection.prepare(sql).stmt, params, mode))
-      } catch (cause) {
-        return Effect.fail(classify(cause, sql))
-      }
-    }))
+  const runNow = (sql: string, params: Params, mode: Mode): Exit.Exit<unknown, DatabaseError.DatabaseError> => {
+    try {
+      return Exit.succeed(execute(connection.prepare(sql).stmt, params, mode))
+    } catch (cause) {
+      return Exit.fail(classify(cause, sql))
+    }
+  }
+
+  // A statement is synchronous: unless a nested transaction of its level is open (and holds the
+  // lock), nothing can run between its start and its end, and it needs no lock.
+  const run = (scope: TxScope, sql: string, params: Params, mode: Mode): Effect.Effect<unknown, DatabaseError.DatabaseError> =>
+    Effect.suspend(() =>
+      scope.nestedOpen ? scope.lock.withPermits(1)(Effect.suspend(() => runNow(sql, params, mode))) : runNow(sql, params, mode)
+    )
 
   const nested = <A, E, R, E2>(
     parent: TxScope,
@@ -94,9 +102,11 @@ export const make = (
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
         yield* restore(parent.lock.take(1))
+        parent.nestedOpen = true
         const name = `quarry_sp_${++counter}`
         const refused = exec(`SAVEPOINT ${name}`)
         if (refused !== undefined) {
+          parent.nestedOpen = false
           yield* parent.lock.release(1)
           return yield* Effect.fail(onError(refused))
         }
@@ -106,6 +116,7 @@ export const make = (
         const ended = Exit.isSuccess(exit)
           ? exec(`RELEASE ${name}`)
           : exec(`ROLLBACK TO ${name}`) ?? exec(`RELEASE ${name}`)
+        parent.nestedOpen = false
         yield* parent.lock.release(1)
         if (Exit.isSuccess(exit) && ended !== undefined) return yield* Effect.fail(onError(ended))
         return yield* exit
