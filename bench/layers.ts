@@ -17,8 +17,6 @@
  */
 import { Model } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { Database } from "../src/layers/Database.js"
 import * as Mysql from "../src/layers/Mysql.js"
@@ -28,6 +26,7 @@ import * as Query from "../src/query/Query.js"
 import * as Ddl from "../src/schema/Ddl.js"
 import * as Table from "../src/schema/Table.js"
 import { createDatabase } from "../test/support/servers.js"
+import { cleanup, scratch } from "./data/sqlite.js"
 
 const which = process.argv[2] ?? "all"
 const SAMPLES = 9
@@ -113,7 +112,7 @@ const sqliteFor = (synchronous: "full" | "normal") =>
     }
   }).pipe(
     Effect.provide(Sqlite.layer({
-      filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-layers-")), "events.db"),
+      filename: path.join(scratch(), `events-${synchronous}.db`),
       synchronous
     }))
   )
@@ -162,7 +161,7 @@ const program = Effect.gen(function*() {
   }
 })
 
-Effect.runPromise(program).then(() => process.exit(0), (error) => {
+Effect.runPromise(Effect.ensuring(program, Effect.sync(cleanup))).then(() => process.exit(0), (error) => {
   console.error(error)
   process.exit(1)
 })

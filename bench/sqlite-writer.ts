@@ -15,19 +15,18 @@
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import SqliteDriver from "better-sqlite3"
-import { Deferred, Effect, Fiber, Layer, ManagedRuntime } from "effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
+import { Deferred, Effect, Fiber, ManagedRuntime } from "effect"
 import * as path from "node:path"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import type { Database } from "../src/layers/Database.js"
 import * as Sqlite from "../src/layers/Sqlite.js"
+import { cleanup, scratch } from "./data/sqlite.js"
 
 const rows = Number(process.argv[2] ?? 20_000)
 const fibers = Number(process.argv[3] ?? 100)
 const rounds = Number(process.argv[4] ?? 3)
 
-const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-bench-")), `${name}.db`)
+const tmpFile = (name: string) => path.join(scratch(), `${name}.db`)
 const create = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NULL)"
 const insertSql = "INSERT INTO items (name, n) VALUES (?, ?)"
 
@@ -174,4 +173,4 @@ const main = Effect.gen(function*() {
   console.log(yield* selectByPk)
 })
 
-Effect.runPromise(main.pipe(Effect.provide(Layer.empty)))
+Effect.runPromise(main.pipe(Effect.ensuring(Effect.sync(cleanup))))

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { promisify } from "node:util"
-import { createDatabase } from "../support/servers.js"
+import { createDatabase, dropDatabase, suiteDatabaseName } from "../support/servers.js"
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, "../..")
@@ -29,11 +29,16 @@ describe("npm run demo", () => {
 
   for (const kind of ["postgres", "mysql"] as const) {
     it(`runs on ${kind} when DATABASE_URL is set`, async () => {
-      const url = await createDatabase(kind, `q_demo_${process.pid}`)
-      const out = await demo({ DATABASE_URL: url })
-      expect(out).toContain(`Quarry demo on ${kind}`)
-      expect(out).toContain("author #1: 3 books since 1968")
-      expect(out).toContain("5 rows streamed")
+      const name = suiteDatabaseName("demo")
+      const url = await createDatabase(kind, name)
+      try {
+        const out = await demo({ DATABASE_URL: url })
+        expect(out).toContain(`Quarry demo on ${kind}`)
+        expect(out).toContain("author #1: 3 books since 1968")
+        expect(out).toContain("5 rows streamed")
+      } finally {
+        await dropDatabase(kind, name)
+      }
     })
   }
 })

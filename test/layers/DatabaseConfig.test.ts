@@ -4,11 +4,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigError, ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { Database } from "../../src/layers/Database.js"
 import * as DatabaseConfig from "../../src/layers/DatabaseConfig.js"
 import { failure, freshUrl } from "./PoolSupport.js"
+import { tempDbFile } from "../support/tempDir.js"
 
 const dialectOf = (layer: Layer.Layer<Database, unknown>) =>
   Effect.map(Layer.build(layer), (context) => Context.get(context, Database).dialect.name)
@@ -37,7 +36,7 @@ describe("DatabaseConfig", () => {
     Effect.gen(function*() {
       const pg = yield* freshUrl("postgres", "config_url")
       const my = yield* freshUrl("mysql", "config_url")
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-config-")), "app.db")
+      const file = tempDbFile("app")
       expect(yield* dialectOf(DatabaseConfig.layerFromUrl(pg))).toBe("postgres")
       expect(yield* dialectOf(DatabaseConfig.layerFromUrl(pg.replace(/^postgres:/, "postgresql:")))).toBe("postgres")
       expect(yield* dialectOf(DatabaseConfig.layerFromUrl(Redacted.make(my), { maxConnections: 2 }))).toBe("mysql")

@@ -9,15 +9,13 @@ import type { ConnectionOptions } from "../../src/layers/DatabaseConfig.js"
 import type { DatabaseError } from "../../src/layers/DatabaseError.js"
 import * as Mysql from "../../src/layers/Mysql.js"
 import * as Postgres from "../../src/layers/Postgres.js"
-import { databaseName, only } from "../support/dialects.js"
-import { createDatabase } from "../support/servers.js"
+import { only, serverDatabase } from "../support/dialects.js"
 
 export const pooled = ["postgres", "mysql"] as const
 export type Pooled = typeof pooled[number]
 
-/** The URL of a fresh database for `suite` (dropped and created again). */
-export const freshUrl = (kind: Pooled, suite: string) =>
-  Effect.promise(() => createDatabase(kind, databaseName(suite)))
+/** The URL of a fresh database for `suite` (dropped and created again), dropped when the scope closes. */
+export const freshUrl = (kind: Pooled, suite: string) => serverDatabase(kind, suite)
 
 /** The layer of a pooled database at `url`. */
 export const layerAt = (kind: Pooled, url: string, options?: Omit<ConnectionOptions, "url">) =>

@@ -2,15 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import SqliteDriver from "better-sqlite3"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { tempDbFile } from "../support/tempDir.js"
 
 const worker = fileURLToPath(new URL("./sqlite-worker.ts", import.meta.url))
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
-const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
+const tmpFile = tempDbFile
 
 const createFile = (filename: string) => {
   const db = new SqliteDriver(filename)

@@ -8,8 +8,9 @@ import * as path from "node:path"
 import { Database } from "../../src/layers/Database.js"
 import type { DatabaseError } from "../../src/layers/DatabaseError.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
+import { tempDbFile } from "../support/tempDir.js"
 
-const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
+const tmpFile = tempDbFile
 
 const open = (name: string, config?: Omit<Sqlite.SqliteConfig, "filename">) =>
   Sqlite.make({ filename: tmpFile(name), ...config })

@@ -1,14 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import SqliteDriver from "better-sqlite3"
 import { Deferred, Effect, Either, Exit, Fiber } from "effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { Database } from "../../src/layers/Database.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
 import { stateAround } from "../support/fiberState.js"
+import { tempDbFile } from "../support/tempDir.js"
 
-const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-")), `${name}.db`)
+const tmpFile = tempDbFile
 
 const createItems = { sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)", params: [] }
 const insert = (name: string) => ({ sql: "INSERT INTO items (name) VALUES (?)", params: [name] })

@@ -4,17 +4,15 @@
  * suite in its own database. A server that cannot be had fails the run.
  */
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
+import { Effect, Layer, type Scope } from "effect"
 import type { Database } from "../../src/layers/Database.js"
 import type { DatabaseError } from "../../src/layers/DatabaseError.js"
 import * as Mysql from "../../src/layers/Mysql.js"
 import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
 import type { DialectName } from "../../src/query/Dialect.js"
-import { createDatabase } from "./servers.js"
+import { createDatabase, type DatabaseKind, dropDatabase, suiteDatabaseName } from "./servers.js"
+import { tempDbFile } from "./tempDir.js"
 
 export interface DialectCase {
   readonly name: DialectName
@@ -22,16 +20,22 @@ export interface DialectCase {
   readonly layer: Layer.Layer<Database | SqlClient.SqlClient, DatabaseError>
 }
 
-const safe = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, "_").slice(0, 40)
-
 /** A unique database name for a suite (test files run in parallel workers). */
-export const databaseName = (suite: string) => `q_${safe(suite)}_${process.pid}`
+export const databaseName = (suite: string) => suiteDatabaseName(suite)
 
 /** A temporary SQLite file path for a suite. */
-export const sqliteFile = (suite: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quarry-sqlite-"))
-  return path.join(dir, `${safe(suite)}.db`)
-}
+export const sqliteFile = (suite: string) => tempDbFile(suite)
+
+/**
+ * A fresh database `databaseName(suite)` on a server, for the life of the
+ * current scope: dropped when the scope closes (after whatever was opened on
+ * it later in the same scope has closed).
+ */
+export const serverDatabase = (kind: DatabaseKind, suite: string): Effect.Effect<string, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => createDatabase(kind, databaseName(suite))),
+    () => Effect.promise(() => dropDatabase(kind, databaseName(suite)))
+  )
 
 const sqlite = (suite: string): DialectCase => ({
   name: "sqlite",
@@ -40,20 +44,12 @@ const sqlite = (suite: string): DialectCase => ({
 
 const postgres = (suite: string): DialectCase => ({
   name: "postgres",
-  layer: Layer.unwrapEffect(
-    Effect.promise(() => createDatabase("postgres", databaseName(suite))).pipe(
-      Effect.map((url) => Postgres.layer({ url }))
-    )
-  )
+  layer: Layer.unwrapScoped(Effect.map(serverDatabase("postgres", suite), (url) => Postgres.layer({ url })))
 })
 
 const mysql = (suite: string): DialectCase => ({
   name: "mysql",
-  layer: Layer.unwrapEffect(
-    Effect.promise(() => createDatabase("mysql", databaseName(suite))).pipe(
-      Effect.map((url) => Mysql.layer({ url }))
-    )
-  )
+  layer: Layer.unwrapScoped(Effect.map(serverDatabase("mysql", suite), (url) => Mysql.layer({ url })))
 })
 
 /** The three dialects, each with an isolated database named after the suite. */

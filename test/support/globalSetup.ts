@@ -12,10 +12,16 @@
  *     here are visible in the (forked) workers. test/support/servers.test.ts
  *     asserts that both channels agree.
  *
- * Nothing is torn down: the servers keep running so the next run reuses them.
+ * The servers are not stopped: they keep running so the next run reuses them.
+ * Suites drop their databases when they end; databases and files left by a
+ * killed run are removed here, and this run's temporary files (SQLite
+ * databases, under `QUARRY_TEST_TMP`) by the teardown this returns.
  */
 import type { TestProject } from "vitest/node";
-import { ensureMariadb, ensurePostgres } from "./servers.js";
+import { rmSync } from "node:fs";
+import { dropOrphanDatabases, ensureMariadb, ensurePostgres } from "./servers.js";
+import { log } from "./servers/common.js";
+import { makeRunDir, removeOrphanRunDirs, TEST_TMP_VARIABLE } from "./tempDir.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,10 +30,17 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   const [pgUrl, mysqlUrl] = await Promise.all([ensurePostgres(), ensureMariadb()]);
+  // Leftovers of killed runs on reused servers and in the temporary directory.
+  const orphans = (await dropOrphanDatabases("postgres")) + (await dropOrphanDatabases("mysql"));
+  const orphanDirs = removeOrphanRunDirs();
+  if (orphans + orphanDirs > 0) log(`removed ${orphans} databases and ${orphanDirs} directories left by killed runs`);
+  const runDir = makeRunDir();
+  process.env[TEST_TMP_VARIABLE] = runDir;
   process.env.QUARRY_PG_URL = pgUrl;
   process.env.QUARRY_MYSQL_URL = mysqlUrl;
   project.provide("QUARRY_PG_URL", pgUrl);
   project.provide("QUARRY_MYSQL_URL", mysqlUrl);
+  return () => rmSync(runDir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { createDatabase, dropDatabase } from "./servers.js";
+import { adminUrl, createDatabase, dropDatabase, dropOrphanDatabases, suiteDatabaseName } from "./servers.js";
 
 const dbName = (prefix: string) => `${prefix}_${process.pid}_${Date.now().toString(36)}`;
 
@@ -102,4 +103,52 @@ describe("test database servers", () => {
       await admin2.end();
     }
   });
+
+  for (const kind of ["postgres", "mysql"] as const) {
+    it(`${kind}: drops the suite databases of processes that are gone, and only those`, async () => {
+      const dead = await exitedPid();
+      const orphan = suiteDatabaseName("orphan_check", dead);
+      const ours = suiteDatabaseName("orphan_check");
+      await createDatabase(kind, orphan);
+      await createDatabase(kind, ours);
+      try {
+        expect(await dropOrphanDatabases(kind)).toBeGreaterThanOrEqual(1);
+        const admin = await adminUrl(kind);
+        const left = await listed(kind, admin);
+        expect(left).not.toContain(orphan);
+        expect(left).toContain(ours);
+      } finally {
+        await dropDatabase(kind, orphan);
+        await dropDatabase(kind, ours);
+      }
+    });
+  }
 });
+
+/** The pid of a process that has exited. */
+const exitedPid = () =>
+  new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", () => resolve(child.pid!));
+  });
+
+/** The server's own list of database names. */
+const listed = async (kind: "postgres" | "mysql", admin: string): Promise<ReadonlyArray<string>> => {
+  if (kind === "postgres") {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      return (await client.query<{ datname: string }>("select datname from pg_database")).rows.map((row) => row.datname);
+    } finally {
+      await client.end();
+    }
+  }
+  const conn = await mysql.createConnection(admin);
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>("select schema_name as name from information_schema.schemata");
+    return rows.map((row) => String(row.name));
+  } finally {
+    await conn.end();
+  }
+};

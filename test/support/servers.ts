@@ -22,6 +22,7 @@
  * and ./servers/mariadb.ts.
  */
 import { once } from "./servers/common.js";
+import { processExists } from "./servers/process.js";
 import { mariadb } from "./servers/mariadb.js";
 import { postgres } from "./servers/postgres.js";
 import { ensureServer } from "./servers/server.js";
@@ -102,6 +103,38 @@ export async function dropDatabase(kind: DatabaseKind, name: string): Promise<vo
   checkDatabaseName(name);
   const admin = await adminUrl(kind);
   await servers[kind].dropDatabase(admin, name);
+}
+
+/**
+ * The name of a suite's database: `q_<suite>_<pid>`. The pid says which test
+ * process owns it, so {@link dropOrphanDatabases} can tell leftovers of a
+ * killed run from databases in use.
+ *
+ * @since 0.1.0
+ * @category databases
+ */
+export function suiteDatabaseName(suite: string, pid = process.pid): string {
+  return `q_${suite.toLowerCase().replace(/[^a-z0-9_]/g, "_").slice(0, 40)}_${pid}`;
+}
+
+/**
+ * Drop the suite databases (see {@link suiteDatabaseName}) whose process is
+ * gone: suites drop their own when they end, but a killed run leaves its
+ * databases behind, and a server that is reused would collect them run after
+ * run. Returns how many were dropped.
+ *
+ * @since 0.1.0
+ * @category databases
+ */
+export async function dropOrphanDatabases(kind: DatabaseKind): Promise<number> {
+  const admin = await adminUrl(kind);
+  const names = await servers[kind].listDatabases(admin, "q_");
+  const orphans = names.filter((name) => {
+    const pid = /_(\d+)$/.exec(name)?.[1];
+    return pid !== undefined && !processExists(Number(pid));
+  });
+  for (const name of orphans) await servers[kind].dropDatabase(admin, name);
+  return orphans.length;
 }
 
 function checkDatabaseName(name: string): void {

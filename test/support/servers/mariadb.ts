@@ -1,6 +1,6 @@
 /** MariaDB: where its files live and how it differs from PostgreSQL (see ./server.ts). */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { CONNECT_TIMEOUT_MS, HOST, PASSWORD, ROLE, SERVERS_DIR, errorOf, log } from "./common.js";
@@ -86,9 +86,6 @@ export const mariadb: Server<Binaries> = {
     return mariadbd && installDb ? { mariadbd, installDb } : undefined;
   },
 
-  isInitialised: () =>
-    existsSync(path.join(DATA, "mysql", "user.frm")) || existsSync(path.join(DATA, "mysql", "global_priv.frm")),
-
   initialise: async ({ installDb }, scratch) => {
     await run(installDb, [
       ...commonArgs(),
@@ -151,4 +148,13 @@ export const mariadb: Server<Binaries> = {
   dropDatabase: async (admin, name) => {
     await withMysql(admin, (conn) => conn.query(dropSql(name)));
   },
+
+  listDatabases: (admin, prefix) =>
+    withMysql(admin, async (conn) => {
+      const [rows] = await conn.query<Array<mysql.RowDataPacket>>(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, CHAR_LENGTH(?)) = ?",
+        [prefix, prefix],
+      );
+      return rows.map((row) => String(row.name));
+    }),
 };

@@ -101,8 +101,6 @@ export const postgres: Server<string> = {
 
   findBinaries: findBin,
 
-  isInitialised: () => existsSync(path.join(DATA, "PG_VERSION")) && existsSync(path.join(DATA, "global", "pg_control")),
-
   initialise: async (bin, scratch) => {
     await chownToPostgres(DIR);
     await runPg(path.join(bin, "initdb"), [
@@ -161,4 +159,13 @@ export const postgres: Server<string> = {
   dropDatabase: async (admin, name) => {
     await withPg(admin, (client) => client.query(dropSql(name)));
   },
+
+  listDatabases: (admin, prefix) =>
+    withPg(admin, async (client) => {
+      const { rows } = await client.query<{ name: string }>(
+        "SELECT datname AS name FROM pg_database WHERE starts_with(datname, $1)",
+        [prefix],
+      );
+      return rows.map((row) => row.name);
+    }),
 };

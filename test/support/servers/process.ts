@@ -3,7 +3,7 @@
  * from the stale pid file of a killed one.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { tail } from "./common.js";
 
@@ -104,9 +104,4 @@ export function isLiveProcess(pid: number, names: ReadonlyArray<string>): boolea
   } catch {
     return false;
   }
-}
-
-/** Delete `file`; a missing file is fine. */
-export function removeIfExists(file: string): void {
-  rmSync(file, { force: true });
 }

@@ -1,15 +1,15 @@
 /**
  * The lifecycle every test database server goes through, written once:
  * reuse a server that answers, otherwise (under a cross-process lock) install,
- * initialise a data directory, clean up after a killed server, start it
- * detached and create the `quarry` login. What differs per server is a
+ * initialise a fresh data directory (cleaning up after a killed server), start
+ * it detached and create the `quarry` login. What differs per server is a
  * {@link Server} record (./postgres.ts, ./mariadb.ts).
  */
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { aptInstallServers } from "./apt.js";
 import { HOST, START_TIMEOUT_MS, describeError, log, redact, waitFor, withLogTail } from "./common.js";
 import { withLock } from "./lock.js";
-import { readPid, removeIfExists } from "./process.js";
+import { readPid } from "./process.js";
 
 /** What one kind of server does differently; `Bin` is whatever locates its binaries. */
 export interface Server<Bin> {
@@ -43,8 +43,6 @@ export interface Server<Bin> {
   readonly isServerProcess: (pid: number) => boolean;
   /** The installed binaries, if any. */
   readonly findBinaries: () => Bin | undefined;
-  /** Does the data directory hold a complete installation? */
-  readonly isInitialised: () => boolean;
   /** Initialise an empty data directory at `scratch` (renamed to `dataDir` afterwards). */
   readonly initialise: (bin: Bin, scratch: string) => Promise<void>;
   /**
@@ -58,6 +56,8 @@ export interface Server<Bin> {
   readonly createDatabase: (admin: string, name: string) => Promise<void>;
   /** Drop database `name` if it exists. */
   readonly dropDatabase: (admin: string, name: string) => Promise<void>;
+  /** Names of the databases whose names start with `prefix` (letters, digits and `_` only). */
+  readonly listDatabases: (admin: string, prefix: string) => Promise<ReadonlyArray<string>>;
 }
 
 /** Admin URL of a running `server`: `$urlVariable` if set, else ours, started if necessary. */
@@ -82,8 +82,10 @@ export async function ensureServer<Bin>(server: Server<Bin>): Promise<string> {
       if (!bin) throw new Error(`${server.label} binaries still not found after apt-get install ${server.aptPackage}`);
     }
 
-    await initialise(server, bin);
-    await start(server, bin);
+    if (!(await alreadyRunning(server))) {
+      await initialise(server, bin);
+      await launch(server, bin);
+    }
     await server.createRole();
 
     const error = await server.answers(server.adminUrl);
@@ -97,11 +99,46 @@ export async function ensureServer<Bin>(server: Server<Bin>): Promise<string> {
   });
 }
 
-async function initialise<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
-  mkdirSync(server.runDir, { recursive: true });
-  if (server.isInitialised()) return;
+/**
+ * A server for this data directory may still be alive though it does not
+ * answer on TCP: starting up, shutting down after a kill, or without the
+ * `quarry` login yet. Wait until it accepts superuser socket connections
+ * (true) or its process is gone (false).
+ */
+async function alreadyRunning<Bin>(server: Server<Bin>): Promise<boolean> {
+  const gone = new Error("no live server process");
+  const found = await waitFor(server.socketAnswers, START_TIMEOUT_MS, () => {
+    const pid = readPid(server.pidFile);
+    return pid === undefined || !server.isServerProcess(pid) ? gone : undefined;
+  });
+  if (found === undefined) return true;
+  if (found === gone) return false;
+  throw withLogTail(
+    `${server.processName} (pid ${readPid(server.pidFile)}) is running on ${server.dataDir} ` +
+      `but does not accept connections after ${START_TIMEOUT_MS / 1000}s`,
+    server.logFile,
+  );
+}
 
-  log(`initialising ${server.label} data directory ${server.dataDir}`);
+/**
+ * A fresh data directory, every time a server is started rather than reused.
+ * The test servers hold nothing worth keeping, and the data directory of a
+ * killed server is costly to reuse: PostgreSQL fsyncs every file of it during
+ * crash recovery (a CI run once timed out on 9 GB of test databases), InnoDB
+ * replays its logs. A fresh one takes 1-3 s. Also removed: the stale pid and
+ * socket lock files of a killed server (a zombie still answers `kill(pid, 0)`,
+ * so the servers would refuse to start), and the previous log, kept as `.1`.
+ */
+async function initialise<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
+  const stalePid = readPid(server.pidFile) ?? readPid(`${server.socketFile}.lock`);
+  if (stalePid !== undefined) {
+    log(`removing stale ${server.label} files (pid ${stalePid} is not a live ${server.processName})`);
+  }
+  rmSync(server.runDir, { recursive: true, force: true });
+  mkdirSync(server.runDir, { recursive: true });
+  if (existsSync(server.logFile)) renameSync(server.logFile, `${server.logFile}.1`);
+
+  log(`initialising a fresh ${server.label} data directory ${server.dataDir}`);
   // Initialise a scratch directory and rename it, so an interrupted run never
   // leaves a half-initialised data directory behind.
   const scratch = `${server.dataDir}.init`;
@@ -112,36 +149,7 @@ async function initialise<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
   renameSync(scratch, server.dataDir);
 }
 
-async function start<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
-  const seconds = START_TIMEOUT_MS / 1000;
-
-  // A server for this data directory may still be alive: starting up,
-  // shutting down after a kill, or just not answering TCP yet. Wait for it to
-  // either accept socket connections or go away.
-  const gone = new Error("no live server process");
-  const found = await waitFor(server.socketAnswers, START_TIMEOUT_MS, () => {
-    const pid = readPid(server.pidFile);
-    return pid === undefined || !server.isServerProcess(pid) ? gone : undefined;
-  });
-  if (found === undefined) return; // running: only the role may be missing
-  if (found !== gone) {
-    throw withLogTail(
-      `${server.processName} (pid ${readPid(server.pidFile)}) is running on ${server.dataDir} ` +
-        `but does not accept connections after ${seconds}s`,
-      server.logFile,
-    );
-  }
-
-  // Whatever is left is stale (process dead, a zombie, or an unrelated pid).
-  // The servers refuse to start while the pid in their lock file answers
-  // kill(pid, 0) -- which a zombie does.
-  const socketLock = `${server.socketFile}.lock`;
-  const stalePid = readPid(server.pidFile) ?? readPid(socketLock);
-  if (stalePid !== undefined) {
-    log(`removing stale ${server.label} pid/socket files (pid ${stalePid} is not a live ${server.processName})`);
-  }
-  for (const file of [server.pidFile, server.socketFile, socketLock]) removeIfExists(file);
-
+async function launch<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
   log(`starting ${server.label} on ${HOST}:${server.port} (data ${server.dataDir}, log ${server.logFile})`);
   let error: unknown;
   try {
@@ -151,6 +159,9 @@ async function start<Bin>(server: Server<Bin>, bin: Bin): Promise<void> {
     error = launchError ?? new Error("launch failed");
   }
   if (error) {
-    throw withLogTail(`could not start ${server.label} within ${seconds}s: ${describeError(error)}`, server.logFile);
+    throw withLogTail(
+      `could not start ${server.label} within ${START_TIMEOUT_MS / 1000}s: ${describeError(error)}`,
+      server.logFile,
+    );
   }
 }
