@@ -117,9 +117,13 @@ const program = Effect.gen(function*() {
 
 const DatabaseLive = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ""
   ? DatabaseConfig.layerFromUrl(process.env.DATABASE_URL)
-  : Layer.unwrapEffect(Effect.sync(() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quarry-demo-"))
-    return Sqlite.layer({ filename: path.join(dir, "demo.db") })
-  }))
+  : Layer.unwrapScoped(Effect.map(
+    // A scratch directory, removed once the database in it has closed.
+    Effect.acquireRelease(
+      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "quarry-demo-"))),
+      (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+    ),
+    (dir) => Sqlite.layer({ filename: path.join(dir, "demo.db") })
+  ))
 
 program.pipe(Effect.provide(DatabaseLive), NodeRuntime.runMain)
