@@ -7,6 +7,7 @@ import { Model } from "@effect/sql"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { type Effect, type Option, Schema } from "effect"
 import type * as Ast from "../../src/query/Ast.js"
+import * as Dialect from "../../src/query/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Loader from "../../src/query/Loader.js"
 import * as Query from "../../src/query/Query.js"
@@ -28,7 +29,7 @@ import {
   TagRel,
   Tags
 } from "./Relation.fixtures.js"
-import { golden } from "./support.js"
+import { golden, sqlOf } from "./support.js"
 
 describe("Relation: SQL of filters and counts", () => {
   it("whereHas over a has-many: EXISTS with the correlation and the lookup", () => {
@@ -174,12 +175,25 @@ describe("Relation: declarations", () => {
     expect(() => Loader.make(Query.from(Authors).pipe(Query.limit(3)), "id")).toThrow(/LIMIT/)
   })
 
-  it("self-referencing relations load, but cannot be filtered or counted (no table aliases)", () => {
-    expect(() => Relation.whereHas(NodeRel, "children")).toThrow(/self-referencing/)
+  it("self-referencing relations load, and are filtered and counted through an alias of the table", () => {
     const q = Query.from(Nodes).pipe(Relation.prefetch(NodeRel, "children"), Relation.prefetch(NodeRel, "parent"))
     expectTypeOf(Relation.all(q)).toMatchTypeOf<
       Effect.Effect<ReadonlyArray<Node & { readonly children: ReadonlyArray<Node>; readonly parent: Node | null }>, any, any>
     >()
+    const withChildren = Query.from(Nodes).pipe(Query.where(Relation.whereHas(NodeRel, "children", { id: { gt: 5 } })), Query.only("id"))
+    expect(sqlOf(withChildren, Dialect.postgres)).toEqual([
+      `SELECT "id" FROM "nodes" WHERE EXISTS (SELECT 1 AS "one" FROM "nodes" AS "nodes__children"` +
+      ` WHERE "nodes__children"."parent_id" = "nodes"."id" AND "nodes__children"."id" > $1)`,
+      [5]
+    ])
+    // an expression over the table means the related row, as a lookup does
+    const byExpr = Query.from(Nodes).pipe(Query.where(Relation.whereHas(NodeRel, "children", Expr.gt(Nodes.c.id, 5))), Query.only("id"))
+    expect(sqlOf(byExpr, Dialect.postgres)).toEqual(sqlOf(withChildren, Dialect.postgres))
+    const counted = Query.from(Nodes).pipe(Query.select({ id: Nodes.c.id, n: Relation.count(NodeRel, "parent") }))
+    expect(sqlOf(counted, Dialect.sqlite)[0]).toBe(
+      `SELECT "id" AS "id", (SELECT COUNT(*) AS "count" FROM "nodes" AS "nodes__parent" WHERE "nodes__parent"."id" = "nodes"."parent_id") AS "n" FROM "nodes"`
+    )
+    expect(() => Relation.whereHas(NodeRel, "children", Relation.whereHas(NodeRel, "children"))).toThrow(/subquery/)
   })
 
   it("a narrowed parent query still reads the key its relations need", () => {

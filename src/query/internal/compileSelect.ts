@@ -2,7 +2,7 @@
  * SELECT to SQL, and the layout of its result columns (what the decoder
  * reads back).
  */
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import { compile, condition, Ctx, type Slot, typeOf } from "./compileExpr.js"
@@ -66,7 +66,7 @@ const columnLists = memoized<Segment, string>()
 /** The SQL of a segment's result columns (memoized per dialect and qualification). */
 const columnsOf = (ctx: Ctx, seg: Segment): string =>
   columnLists(seg, `${ctx.dialect.name}|${ctx.qualify}`, () =>
-    seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", "))
+    seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: Table.reference(seg.table), def }, seg.aliases[i])).join(", "))
 
 const selection = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
   if (select.projection !== undefined) {
@@ -105,6 +105,10 @@ const bound = (ctx: Ctx, node: Ast.Value | Ast.Param | Ast.Raw): string =>
     ? ctx.bindParam(node, Values.genericEncoder(ctx.dialect))
     : compile(ctx, node)
 
+/** A table in FROM or JOIN: `"employees"`, or `"employees" AS "managers"` for an alias. */
+const tableSql = (ctx: Ctx, table: Table.Any): string =>
+  table.alias === undefined ? ctx.quote(table.name) : `${ctx.quote(table.name)} AS ${ctx.quote(table.alias)}`
+
 /** Compile a SELECT into a context (also used for subqueries). */
 export const selectInto = (ctx: Ctx, select: Ast.Select): string => selectWithLayout(ctx, select).sql
 
@@ -114,9 +118,9 @@ const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string;
   const qualify = ctx.qualify
   if (select.joins.length > 0) ctx.qualify = true
   const columns = selection(ctx, select)
-  let sql = `SELECT ${select.distinct ? "DISTINCT " : ""}${columns.sql} FROM ${ctx.quote(select.from.name)}`
+  let sql = `SELECT ${select.distinct ? "DISTINCT " : ""}${columns.sql} FROM ${tableSql(ctx, select.from)}`
   for (const j of select.joins) {
-    sql += ` ${j.kind === "inner" ? "INNER" : "LEFT"} JOIN ${ctx.quote(j.table.name)} ON ${condition(ctx, j.on)}`
+    sql += ` ${j.kind === "inner" ? "INNER" : "LEFT"} JOIN ${tableSql(ctx, j.table)} ON ${condition(ctx, j.on)}`
   }
   if (select.where !== undefined) sql += ` WHERE ${condition(ctx, select.where)}`
   if (select.groupBy.length > 0) sql += ` GROUP BY ${select.groupBy.map((e) => compile(ctx, e)).join(", ")}`

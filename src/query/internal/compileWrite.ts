@@ -5,7 +5,7 @@
  */
 import { Either } from "effect"
 import * as Codec from "../../schema/Codec.js"
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
@@ -31,7 +31,7 @@ export const returningSegment = (table: Table.Any, fields: ReadonlyArray<string>
 
 const returning = (ctx: Ctx, seg: Segment): string =>
   " RETURNING " +
-  seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: seg.table.name, def }, seg.aliases[i])).join(", ")
+  seg.fields.map((def, i) => resultColumn(ctx, { _tag: "Column", table: Table.reference(seg.table), def }, seg.aliases[i])).join(", ")
 
 /** Per table and dialect: each column's driver conversion, and the SQL of the insert shapes seen so far. */
 interface InsertCodec {
@@ -160,6 +160,12 @@ const shapeKey = (insert: Ast.Insert, returns: boolean): string => {
   return returns ? `${onConflict}|${insert.returning!.join(",")}` : onConflict
 }
 
+/** The table a write changes; an alias (`Table.alias`) is for reads only. */
+const writeTarget = (ctx: Ctx, table: Table.Any): string =>
+  table.alias === undefined
+    ? ctx.quote(table.name)
+    : Values.unsupported(ctx.dialect, `writing through the alias ${table.alias} of ${table.name} (write to the table itself)`)
+
 /** The text of one INSERT statement of `rows` rows setting `fields` (placeholders in row order). */
 const insertSql = (
   dialect: Dialect,
@@ -169,7 +175,7 @@ const insertSql = (
   ret: Segment | undefined
 ): string => {
   const ctx = context(dialect)
-  let sql = `INSERT INTO ${ctx.quote(insert.table.name)} `
+  let sql = `INSERT INTO ${writeTarget(ctx, insert.table)} `
   if (fields.length === 0) sql += dialect.insertDefaultValues
   else {
     sql += `(${fields.map((d) => ctx.quote(d.name)).join(", ")}) VALUES `
@@ -264,7 +270,7 @@ export const compileUpdate = (dialect: Dialect, update: Ast.Update, where = upda
     if (expr._tag === "Param") return `${target} = ${ctx.bindParam(expr, Values.columnEncoder(column, dialect, "update"))}`
     return `${target} = ${compile(ctx, expr)}`
   })
-  let sql = `UPDATE ${ctx.quote(update.table.name)} SET ${assignments.join(", ")}`
+  let sql = `UPDATE ${writeTarget(ctx, update.table)} SET ${assignments.join(", ")}`
   if (where !== undefined) sql += ` WHERE ${condition(ctx, where)}`
   if (update.returning !== undefined && dialect.returning.update) {
     sql += returning(ctx, returningSegment(update.table, update.returning))
@@ -276,7 +282,7 @@ export const compileUpdate = (dialect: Dialect, update: Ast.Update, where = upda
 export const compileDelete = (dialect: Dialect, del: Ast.Delete, where = del.where): Compiled => {
   const ctx = context(dialect)
   tableInfo(del.table)
-  let sql = `DELETE FROM ${ctx.quote(del.table.name)}`
+  let sql = `DELETE FROM ${writeTarget(ctx, del.table)}`
   if (where !== undefined) sql += ` WHERE ${condition(ctx, where)}`
   if (del.returning !== undefined && dialect.returning.delete) {
     sql += returning(ctx, returningSegment(del.table, del.returning))

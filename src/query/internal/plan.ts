@@ -4,7 +4,7 @@
  * memoized on the (immutable) AST node, so a query value compiles once per
  * dialect and mode however often it runs.
  */
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import type { Compiled, Layout } from "./compileSelect.js"
@@ -62,7 +62,7 @@ const pinsKey = (select: Ast.Select): boolean => {
 const byPrimaryKey = (table: Table.Any, direction: "asc" | "desc"): ReadonlyArray<Ast.Order> =>
   table.primaryKey.map((def) => ({
     _tag: "Order",
-    expr: { _tag: "Column", table: table.name, def },
+    expr: { _tag: "Column", table: Table.reference(table), def },
     direction,
     nulls: undefined
   }))

@@ -6,7 +6,6 @@ import { Effect, Option, Pipeable } from "effect"
 import { Database } from "../../layers/Database.js"
 import type * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
-import * as Lookup from "../Lookup.js"
 import * as QueryError from "../QueryError.js"
 import { load as batchedLoad } from "./relationBatch.js"
 import { checkNames, type Declared, linkOf, type Link, type Relations } from "./relationDef.js"
@@ -154,19 +153,16 @@ export const loadOne = (relations: RelationsValue, name: string, customize?: (q:
     })
 }
 
-const conditionOf = (link: Link, condition: unknown): Ast.Expr | undefined =>
-  condition === undefined ? undefined : Ast.isExpr(condition) ? condition : Lookup.make(link.target, condition as any)
-
 /** @internal */
 export const whereHas = (negated: boolean) => (relations: RelationsValue, name: string, condition?: unknown): any => {
   const link = linkOf(relations, name)
-  return Filter.exists(link, conditionOf(link, condition), negated)
+  return Filter.exists(link, condition, negated)
 }
 
 /** @internal */
 export const count = (relations: RelationsValue, name: string, condition?: unknown): any => {
   const link = linkOf(relations, name)
-  return Filter.count(link, conditionOf(link, condition))
+  return Filter.count(link, condition)
 }
 
 /** @internal */

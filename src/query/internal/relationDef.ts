@@ -4,7 +4,7 @@
  * to each other), so a link is resolved on first use and memoized.
  */
 import { Option } from "effect"
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import { memoized } from "./memo.js"
 
@@ -59,7 +59,7 @@ export interface Relations {
   readonly defs: { readonly [name: string]: Declared }
 }
 
-const column = (table: Table.Any, field: string): Ast.Column => ({ _tag: "Column", table: table.name, def: table.field(field) })
+const column = (table: Table.Any, field: string): Ast.Column => ({ _tag: "Column", table: Table.reference(table), def: table.field(field) })
 
 const fail = (source: Table.Any, name: string, message: string): never => {
   throw new Error(`Relation ${source.name}.${name}: ${message}`)

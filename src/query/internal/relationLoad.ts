@@ -7,7 +7,7 @@
 import { Effect, Either } from "effect"
 import type { Database, Row } from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
@@ -60,7 +60,7 @@ export const withFields = (select: Ast.Select, fields: ReadonlyArray<string>): A
 const shape = (plan: Plan, key: Ast.Column | undefined, keyField: string | undefined): Shape => {
   const table = plan.select.from
   const seg = segment(table, plan.select.fields, "", false)
-  const columns = seg.fields.map((def): readonly [string, Ast.Expr] => [def.field, { _tag: "Column", table: table.name, def }])
+  const columns = seg.fields.map((def): readonly [string, Ast.Expr] => [def.field, { _tag: "Column", table: Table.reference(table), def }])
   return {
     plan,
     projection: [...columns, ...plan.annotations, ...(key === undefined ? [] : [[KEY, key] as const])],
@@ -112,7 +112,7 @@ export const makeFetch = (link: Link, plan: Plan): Fetch => {
 export const fieldFetch = (plan: Plan, field: string): Fetch => {
   const table = plan.select.from
   const keyed: Plan = { ...plan, select: withFields(plan.select, [field]) }
-  return { ...shape(keyed, undefined, field), match: { _tag: "Column", table: table.name, def: table.field(field) }, joins: [] }
+  return { ...shape(keyed, undefined, field), match: { _tag: "Column", table: Table.reference(table), def: table.field(field) }, joins: [] }
 }
 
 /** Decoded rows and, when keyed, each row's key. */
@@ -284,7 +284,7 @@ const atMost = (plan: Plan, n: number): Plan =>
     const table: Table.Any = select.from
     const orderBy: ReadonlyArray<Ast.Order> = select.orderBy.length > 0 ? select.orderBy : table.primaryKey.map((def) => ({
       _tag: "Order",
-      expr: { _tag: "Column", table: table.name, def },
+      expr: { _tag: "Column", table: Table.reference(table), def },
       direction: "asc",
       nulls: undefined
     }))

@@ -16,7 +16,7 @@ import { Effect, Either } from "effect"
 import type { Database, Row } from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import * as Codec from "../../schema/Codec.js"
-import type * as Table from "../../schema/Table.js"
+import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import type * as QueryError from "../QueryError.js"
@@ -43,7 +43,7 @@ const normalizer = (dialect: Dialect, def: Table.ColumnDef) => {
 const keyString = (key: Key): string =>
   key.map((v) => (v instanceof Uint8Array ? `x${Buffer.from(v).toString("hex")}` : String(v))).join("\u0000")
 
-const column = (table: Table.Any, def: Table.ColumnDef): Ast.Column => ({ _tag: "Column", table: table.name, def })
+const column = (table: Table.Any, def: Table.ColumnDef): Ast.Column => ({ _tag: "Column", table: Table.reference(table), def })
 
 /** Rows whose key columns hold one of the keys (driver values, bound as they are). */
 const keysPredicate = (table: Table.Any, defs: ReadonlyArray<Table.ColumnDef>, keys: ReadonlyArray<Key>): Ast.Expr => {
