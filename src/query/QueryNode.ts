@@ -56,6 +56,12 @@ export interface Select {
   readonly projection: ReadonlyArray<readonly [string, Expr]> | undefined
   /** `FOR UPDATE` (used inside transactions that emulate RETURNING). */
   readonly lock: boolean
+  /**
+   * LIMIT / OFFSET per value of this expression rather than over all rows
+   * (the relation loader's "latest 3 posts of each author"): rows are
+   * numbered in the query's order within each value, then sliced.
+   */
+  readonly partitionBy?: Expr | undefined
 }
 
 /**

@@ -167,6 +167,50 @@ for (const c of cases("relations")) {
         expect(byBob.filter((p) => p.tags.length > 0).map((p) => p.title)).toEqual(["Effect schemas", "Hello"])
       })))
 
+    it.effect("LIMIT / OFFSET in a loading query slice each parent's rows, in the query's order, still one query", () =>
+      live(Effect.gen(function*() {
+        yield* seed
+        const [authors, statements] = yield* counted(
+          Query.from(Authors).pipe(
+            Query.orderBy(Authors.c.id),
+            Relation.prefetch(AuthorRel, "posts", (q) =>
+              q.pipe(
+                Query.orderBy(Query.desc(Posts.c.rank)),
+                Query.limit(2),
+                Relation.prefetch(PostRel, "comments", (c) => c.pipe(Query.orderBy(Query.desc(Comments.c.id)), Query.limit(1)))
+              )),
+            Relation.all
+          )
+        )
+        expect(statements.length).toBe(3)
+        expect(authors.map((a) => [a.name, a.posts.map((p) => [p.title, p.comments.map((c) => c.body)])])).toEqual([
+          ["Ada", [["Effect in practice", ["thanks"]], ["Effect schemas", []]]],
+          ["Bob", [["Hello", ["hi"]]]],
+          ["Cy", [["Quiet", []]]],
+          ["Dee", []]
+        ])
+        expect(authors[0].posts[0]).toBeInstanceOf(Post)
+        // an offset, without an order: by the primary key
+        const second = yield* Query.from(Authors).pipe(
+          Query.orderBy(Authors.c.id),
+          Relation.prefetch(AuthorRel, "posts", (q) => q.pipe(Query.offset(1))),
+          Relation.all
+        )
+        expect(second.map((a) => a.posts.map((p) => p.title))).toEqual([["Draft ideas", "Effect schemas"], [], [], []])
+        // many-to-many: sliced per post, through the join table
+        const firstTag = yield* Query.from(Posts).pipe(
+          Query.orderBy(Posts.c.id),
+          Relation.prefetch(PostRel, "tags", (q) => q.pipe(Query.orderBy(Query.desc(Tags.c.label)), Query.limit(1))),
+          Relation.all
+        )
+        expect(firstTag.map((p) => p.tags.map((t) => t.label))).toEqual([["ts"], [], ["effect"], ["db"], []])
+        // a loader by key, and lazy loads batched across fibers, slice per key too
+        const latest = Loader.make(Query.from(Posts).pipe(Query.orderBy(Query.desc(Posts.c.id)), Query.limit(1)), "authorId")
+        const [ada, bob] = authors
+        const [forAda, forBob] = yield* Effect.all([latest.all(ada.id), latest.all(bob.id)], { concurrency: "unbounded", batching: true })
+        expect([forAda.map((p) => p.title), forBob.map((p) => p.title)]).toEqual([["Effect schemas"], ["Hello"]])
+      })))
+
     it.effect("load onto rows in hand (copies, same class), first and get", () =>
       live(Effect.gen(function*() {
         yield* seed

@@ -29,6 +29,7 @@ import {
   TagRel,
   Tags
 } from "./Relation.fixtures.js"
+import { compileSelect } from "../../src/query/internal/compileSelect.js"
 import { golden, sqlOf } from "./support.js"
 
 describe("Relation: SQL of filters and counts", () => {
@@ -166,13 +167,14 @@ describe("Relation: declarations", () => {
     expect(() => Relation.count(Bad, "posts")).toThrow(/rel_authors has no field nope/)
   })
 
-  it("a loading query cannot be sliced, grouped or projected; names cannot collide", () => {
-    expect(() => Relation.prefetch(AuthorRel, "posts", (q) => q.pipe(Query.limit(3)))).toThrow(/LIMIT/)
+  it("a loading query cannot be grouped or projected, nor sliced by a parameter; names cannot collide", () => {
+    expect(() => Relation.prefetch(AuthorRel, "posts", (q) => q.pipe(Query.limit(Query.param("n"))))).toThrow(/parameter as LIMIT/)
+    expect(() => Relation.prefetch(AuthorRel, "posts", (q) => q.pipe(Query.offset(-1)))).toThrow(/LIMIT \/ OFFSET/)
     expect(() => Relation.prefetch(AuthorRel, "posts", (q) => q.pipe(Query.groupBy(Posts.c.authorId)))).toThrow(/GROUP BY/)
     const twice = Query.from(Authors).pipe(Relation.prefetch(AuthorRel, "posts"))
     expect(() => twice.pipe(Relation.prefetch(AuthorRel, "posts"))).toThrow(/already/)
     expect(() => twice.pipe(Relation.annotate({ name: Relation.count(AuthorRel, "posts") }))).toThrow(/already/)
-    expect(() => Loader.make(Query.from(Authors).pipe(Query.limit(3)), "id")).toThrow(/LIMIT/)
+    expect(() => Loader.make(Query.from(Authors).pipe(Query.limit(Query.param("n"))), "id")).toThrow(/LIMIT/)
   })
 
   it("self-referencing relations load, and are filtered and counted through an alias of the table", () => {
@@ -194,6 +196,28 @@ describe("Relation: declarations", () => {
       `SELECT "id" AS "id", (SELECT COUNT(*) AS "count" FROM "nodes" AS "nodes__parent" WHERE "nodes__parent"."id" = "nodes"."parent_id") AS "n" FROM "nodes"`
     )
     expect(() => Relation.whereHas(NodeRel, "children", Relation.whereHas(NodeRel, "children"))).toThrow(/subquery/)
+  })
+
+  it("a slice per parent: rows numbered per key in the query's order (else the primary key's), then sliced", () => {
+    const keyed = (q: Query.Select<any, any, any>): Ast.Select => ({
+      ...q.ast,
+      where: { _tag: "In", expr: Posts.c.authorId, values: [{ _tag: "Value", value: 1 }], negated: false },
+      partitionBy: Posts.c.authorId
+    })
+    const newest = compileSelect(Dialect.postgres, keyed(Query.from(Posts).pipe(Query.only("id"), Query.orderBy(Query.desc(Posts.c.rank)), Query.limit(2), Query.offset(1))))
+    expect(newest.sql).toBe(
+      `SELECT * FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "author_id" ORDER BY "rank" DESC) AS "$row" FROM "rel_posts"` +
+        ` WHERE "author_id" IN ($1)) "$q" WHERE "$q"."$row" > 1 AND "$q"."$row" <= 3 ORDER BY "$q"."$row"`
+    )
+    const byKey = compileSelect(Dialect.mysql, keyed(Query.from(Posts).pipe(Query.only("id"), Query.limit(1))))
+    expect(byKey.sql).toBe(
+      "SELECT * FROM (SELECT `id`, ROW_NUMBER() OVER (PARTITION BY `author_id` ORDER BY `id`) AS `$row` FROM `rel_posts`" +
+        " WHERE `author_id` IN (?)) `$q` WHERE `$q`.`$row` <= 1 ORDER BY `$q`.`$row`"
+    )
+    // without a slice, the partition changes nothing
+    expect(compileSelect(Dialect.sqlite, keyed(Query.from(Posts).pipe(Query.only("id")))).sql).toBe(
+      `SELECT "id" FROM "rel_posts" WHERE "author_id" IN (?)`
+    )
   })
 
   it("a narrowed parent query still reads the key its relations need", () => {

@@ -118,13 +118,20 @@ const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string;
   const qualify = ctx.qualify
   if (select.joins.length > 0) ctx.qualify = true
   const columns = selection(ctx, select)
-  let sql = `SELECT ${select.distinct ? "DISTINCT " : ""}${columns.sql} FROM ${tableSql(ctx, select.from)}`
+  const partitioned = select.partitionBy !== undefined && (select.limit !== undefined || select.offset !== undefined)
+  let sql = `SELECT ${select.distinct ? "DISTINCT " : ""}${columns.sql}`
+  if (partitioned) sql += `, ${rowNumber(ctx, select, select.partitionBy!)} AS ${ctx.quote(ROW_NUMBER)}`
+  sql += ` FROM ${tableSql(ctx, select.from)}`
   for (const j of select.joins) {
     sql += ` ${j.kind === "inner" ? "INNER" : "LEFT"} JOIN ${tableSql(ctx, j.table)} ON ${condition(ctx, j.on)}`
   }
   if (select.where !== undefined) sql += ` WHERE ${condition(ctx, select.where)}`
   if (select.groupBy.length > 0) sql += ` GROUP BY ${select.groupBy.map((e) => compile(ctx, e)).join(", ")}`
   if (select.having !== undefined) sql += ` HAVING ${condition(ctx, select.having)}`
+  if (partitioned) {
+    ctx.qualify = qualify
+    return { sql: slicePerPartition(ctx, select, sql), layout: columns.layout }
+  }
   if (select.orderBy.length > 0) sql += ` ORDER BY ${select.orderBy.map((o) => orderBy(ctx, o)).join(", ")}`
   if (select.limit !== undefined) sql += ` LIMIT ${bound(ctx, select.limit)}`
   else if (select.offset !== undefined && ctx.dialect.limitForOffsetOnly !== undefined) {
@@ -134,6 +141,37 @@ const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string;
   if (select.lock) sql += ctx.dialect.forUpdate ? " FOR UPDATE" : ""
   ctx.qualify = qualify
   return { sql, layout: columns.layout }
+}
+
+/** The result column numbering the rows of a partition (read past by the decoders). */
+const ROW_NUMBER = "$row"
+
+/** `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)`, in the query's order, else the primary key's. */
+const rowNumber = (ctx: Ctx, select: Ast.Select, by: Ast.Expr): string => {
+  const order = select.orderBy.length > 0
+    ? select.orderBy.map((o) => orderBy(ctx, o))
+    : select.from.primaryKey.map((def) => ctx.column({ _tag: "Column", table: Table.reference(select.from), def }))
+  const over = order.length > 0 ? ` ORDER BY ${order.join(", ")}` : ""
+  return `ROW_NUMBER() OVER (PARTITION BY ${compile(ctx, by)}${over})`
+}
+
+/** A per-partition LIMIT / OFFSET: known numbers, compiled into the SQL (they shape the statement). */
+const sliceBound = (node: Ast.Value | Ast.Param | Ast.Raw | undefined, what: string): number | undefined => {
+  if (node === undefined) return undefined
+  if (node._tag === "Value" && typeof node.value === "number" && Number.isSafeInteger(node.value) && node.value >= 0) {
+    return node.value
+  }
+  if (node._tag === "Raw" && node.values.length === 0 && /^\d+$/.test(node.strings.join(""))) return Number(node.strings.join(""))
+  throw new Error(`a ${what} applied per related row's key must be a non-negative integer, not a parameter`)
+}
+
+/** The numbered rows of `inner`, sliced per partition, in partition order. */
+const slicePerPartition = (ctx: Ctx, select: Ast.Select, inner: string): string => {
+  const limit = sliceBound(select.limit, "LIMIT")
+  const offset = sliceBound(select.offset, "OFFSET") ?? 0
+  const row = `${ctx.quote("$q")}.${ctx.quote(ROW_NUMBER)}`
+  const bounds = [...(offset > 0 ? [`${row} > ${offset}`] : []), ...(limit !== undefined ? [`${row} <= ${offset + limit}`] : [])]
+  return `SELECT * FROM (${inner}) ${ctx.quote("$q")}${bounds.length > 0 ? ` WHERE ${bounds.join(" AND ")}` : ""} ORDER BY ${row}`
 }
 
 /** A fresh compilation context. */

@@ -80,11 +80,19 @@ const baseShape = (plan: Plan): Shape => {
   return s
 }
 
-/** Rows read by key must stay one row per table row, whatever the batch: no slicing, grouping, projection or joins. */
+const isCount = (node: Ast.Select["limit"]): boolean =>
+  node === undefined ||
+  (node._tag === "Value" && typeof node.value === "number" && Number.isSafeInteger(node.value) && node.value >= 0)
+
+/**
+ * Rows read by key must stay one row per table row, whatever the batch: no
+ * grouping, projection or joins. LIMIT / OFFSET apply to each key's rows
+ * (numbered in the query's order), so they must be known numbers.
+ */
 export const checkKeyed = (plan: Plan, what: string): void => {
   const s = plan.select
-  const problem = s.limit !== undefined || s.offset !== undefined
-    ? "LIMIT / OFFSET (they would apply to all keys together)"
+  const problem = !isCount(s.limit) || !isCount(s.offset)
+    ? "a parameter as LIMIT / OFFSET (per key they must be numbers)"
     : s.groupBy.length > 0 || s.having !== undefined
     ? "GROUP BY / HAVING"
     : s.projection !== undefined
@@ -178,8 +186,12 @@ const paramCounts = memoized<Fetch, number>()
 const paramsOf = (fetch: Fetch, dialect: Dialect): number =>
   paramCounts(fetch, dialect.name, () => {
     const select = fetch.plan.select
-    return compileSelect(dialect, { ...select, joins: [...select.joins, ...fetch.joins], projection: fetch.projection })
-      .params.length
+    return compileSelect(dialect, {
+      ...select,
+      joins: [...select.joins, ...fetch.joins],
+      projection: fetch.projection,
+      partitionBy: fetch.match
+    }).params.length
   })
 
 /**
@@ -209,7 +221,8 @@ export const fetchGroups = (
       read(db, fetch, {
         ...select,
         joins,
-        where: Ast.andWhere(select.where, { _tag: "In", expr: fetch.match, values: chunk.map(Ast.value), negated: false })
+        where: Ast.andWhere(select.where, { _tag: "In", expr: fetch.match, values: chunk.map(Ast.value), negated: false }),
+        partitionBy: fetch.match
       })).pipe(
         Effect.flatMap((parts) => {
           const rows = parts.length === 1 ? parts[0].rows : parts.flatMap((p) => p.rows)
