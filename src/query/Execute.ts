@@ -8,6 +8,7 @@
  */
 import { Effect, Function, type Option, Stream } from "effect"
 import { Database, type RunResult } from "../layers/Database.js"
+import { withDatabase } from "../layers/internal/readNow.js"
 import type { DatabaseError } from "../layers/DatabaseError.js"
 import type * as Ast from "./Ast.js"
 import type * as Expr from "./Expr.js"
@@ -32,7 +33,7 @@ export type Failure = QueryError.QueryError | DatabaseError
 export const all = <Q extends Query.Readable>(
   self: Q
 ): Effect.Effect<ReadonlyArray<Query.Row<Q>>, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.all(db, self, undefined)) as any
+  withDatabase((db, fiber) => internal.all(db, self, undefined, fiber)) as any
 
 /**
  * The one row: fails with `NotFound` when there is none and `MultipleFound`
@@ -42,7 +43,7 @@ export const all = <Q extends Query.Readable>(
  * @category execution
  */
 export const get = <Q extends Query.Readable>(self: Q): Effect.Effect<Query.Row<Q>, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.get(db, self, undefined)) as any
+  withDatabase((db, fiber) => internal.get(db, self, undefined, fiber)) as any
 
 /**
  * The first row by the query's order (the primary key when it has none).
@@ -53,7 +54,7 @@ export const get = <Q extends Query.Readable>(self: Q): Effect.Effect<Query.Row<
 export const first = <Q extends Query.Select<any, any, any>>(
   self: Q
 ): Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.first(db, self.ast, undefined)) as any
+  withDatabase((db, fiber) => internal.first(db, self.ast, undefined, fiber)) as any
 
 /**
  * The last row by the query's order (the primary key when it has none).
@@ -64,7 +65,7 @@ export const first = <Q extends Query.Select<any, any, any>>(
 export const last = <Q extends Query.Select<any, any, any>>(
   self: Q
 ): Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.last(db, self.ast, undefined)) as any
+  withDatabase((db, fiber) => internal.last(db, self.ast, undefined, fiber)) as any
 
 /**
  * How many rows the query has.
@@ -73,7 +74,7 @@ export const last = <Q extends Query.Select<any, any, any>>(
  * @category execution
  */
 export const count = (self: Query.Select<any, any, any>): Effect.Effect<number, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.count(db, self.ast, undefined))
+  withDatabase((db, fiber) => internal.count(db, self.ast, undefined, fiber))
 
 /**
  * Whether the query has any row.
@@ -82,7 +83,7 @@ export const count = (self: Query.Select<any, any, any>): Effect.Effect<number, 
  * @category execution
  */
 export const exists = (self: Query.Select<any, any, any>): Effect.Effect<boolean, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.exists(db, self.ast, undefined))
+  withDatabase((db, fiber) => internal.exists(db, self.ast, undefined, fiber))
 
 /**
  * Aggregates over the query's rows, as one record:
@@ -104,7 +105,7 @@ export const aggregate: {
 } = Function.dual(
   (args) => typeof args[0] === "object" && args[0] !== null && "ast" in args[0],
   (self: Query.Select<any, any, any>, fields: { readonly [key: string]: Ast.Expr }) =>
-    Effect.flatMap(Database, (db) => internal.aggregate(db, self.ast, Object.entries(fields), undefined))
+    withDatabase((db, fiber) => internal.aggregate(db, self.ast, Object.entries(fields), undefined, fiber))
 )
 
 /**
@@ -125,4 +126,4 @@ export const stream = <Q extends Query.Select<any, any, any> | Query.Raw<any>>(
  * @category execution
  */
 export const run = (self: Query.Write): Effect.Effect<RunResult, Failure, Database> =>
-  Effect.flatMap(Database, (db) => internal.run(db, self, undefined))
+  withDatabase((db) => internal.run(db, self, undefined))

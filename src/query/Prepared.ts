@@ -16,6 +16,7 @@
  */
 import { Effect, Option, Stream } from "effect"
 import { Database, type RunResult } from "../layers/Database.js"
+import { withDatabase } from "../layers/internal/readNow.js"
 import type { Failure } from "./Execute.js"
 import * as internal from "./internal/execute.js"
 import type * as Query from "./Query.js"
@@ -54,14 +55,14 @@ export const make = <Q extends Query.Readable | Query.Write>(query: Q): Prepared
   const select = query._tag === "Select" ? query.ast : undefined
   return {
     query,
-    all: (args) => Effect.flatMap(Database, (db) => internal.all(db, readable, args)) as any,
-    get: (args) => Effect.flatMap(Database, (db) => internal.get(db, readable, args)) as any,
+    all: (args) => withDatabase((db, fiber) => internal.all(db, readable, args, fiber)) as any,
+    get: (args) => withDatabase((db, fiber) => internal.get(db, readable, args, fiber)) as any,
     first: (args) =>
-      Effect.flatMap(Database, (db) =>
+      withDatabase((db, fiber) =>
         select === undefined
-          ? Effect.map(internal.all(db, readable, args), (rows) => Option.fromNullable(rows[0]))
-          : internal.first(db, select, args)) as any,
+          ? Effect.map(internal.all(db, readable, args, fiber), (rows) => Option.fromNullable(rows[0]))
+          : internal.first(db, select, args, fiber)) as any,
     stream: (args) => Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, readable, args))) as any,
-    run: (args) => Effect.flatMap(Database, (db) => internal.run(db, query as unknown as Query.Write, args))
+    run: (args) => withDatabase((db) => internal.run(db, query as unknown as Query.Write, args))
   }
 }

@@ -2,7 +2,8 @@
  * Reads on SQLite, PostgreSQL and MariaDB: the same suite on each.
  */
 import { describe, expect, layer } from "@effect/vitest"
-import { Chunk, Effect, Either, Option, Schema, Stream } from "effect"
+import { Chunk, Deferred, Effect, Either, Fiber, Option, Schema, Stream } from "effect"
+import * as Database from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
 import type * as Lookup from "../../src/query/Lookup.js"
 import * as Prepared from "../../src/query/Prepared.js"
@@ -257,6 +258,37 @@ for (const c of cases("query_read")) {
             ["Cid", "c1"],
             ["Dee", null]
           ])
+        }))
+
+      it.effect("reads inside a transaction see its own uncommitted writes; other fibers do not", () =>
+        Effect.gen(function*() {
+          const { ann } = yield* seed
+          const byName = Prepared.make(Query.from(Users).pipe(Query.where(Expr.eq(Users.c.name, Query.param("name")))))
+          const outside = Effect.all([
+            Query.count(Query.from(Users)),
+            Effect.map(Query.first(Query.from(Users).pipe(Query.where({ name: "Eve" }))), Option.isSome)
+          ])
+          // a fiber forked inside the transaction would share it: this one starts before it
+          const go = yield* Deferred.make<void>()
+          const other = yield* Effect.fork(Effect.zipRight(Deferred.await(go), outside))
+          const seen = yield* Database.transaction(Effect.gen(function*() {
+            yield* Query.run(Query.insert(Users, newUser("Eve", { age: 50 })))
+            yield* Query.run(Query.update(Users, { age: 32 }).pipe(Query.where({ id: ann.id })))
+            const eve = yield* byName.get({ name: "Eve" })
+            const inside = {
+              count: yield* Query.count(Query.from(Users)),
+              eve: eve.age,
+              ann: (yield* Query.get(Query.from(Users).pipe(Query.where({ id: ann.id })))).age,
+              all: (yield* Query.all(Query.from(Users).pipe(Query.orderBy(Users.c.id)))).map((u) => u.name),
+              exists: yield* Query.exists(Query.from(Users).pipe(Query.where({ name: "Eve" })))
+            }
+            // another fiber, outside the transaction, still reads the committed state
+            yield* Deferred.succeed(go, undefined)
+            return { inside, other: yield* Fiber.join(other) }
+          }))
+          expect(seen.inside).toEqual({ count: 5, eve: 50, ann: 32, all: ["Ann", "bob", "Cid", "Dee", "Eve"], exists: true })
+          expect(seen.other).toEqual([4, false])
+          expect(yield* outside).toEqual([5, true])
         }))
 
       it.effect("stream reads rows in order", () =>

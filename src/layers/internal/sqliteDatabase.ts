@@ -27,6 +27,7 @@ import { type Connection, execute, isRead, Mode, open, type Params, type Prepare
 import * as Transaction from "./sqliteTransaction.js"
 import { StatementJob } from "./sqliteJob.js"
 import { Writer } from "./sqliteWriter.js"
+import { type CanReadNow, ReadNow } from "./readNow.js"
 
 /** A configuration with every default filled in. @internal */
 export interface Resolved {
@@ -298,7 +299,14 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     const core: Core = { read, stream, transaction: tx.transaction }
     const client = yield* Effect.provideServiceEffect(SqliteClient.make(core), Reactivity.Reactivity, Reactivity.make)
 
-    const database: Database = {
+    const database: Database & CanReadNow = {
+      // a read, decided for the fiber asking (its transaction, else a reader) and run now when it can be
+      [ReadNow]: (fiber, statement) => {
+        const scope = current(fiber)
+        return (scope !== undefined
+          ? tx.run(scope, statement.sql, statement.params, Mode.All)
+          : readOutside(statement.sql, statement.params, Mode.All)) as Rows
+      },
       dialect: Dialect.sqlite,
       all: (statement) => all(statement.sql, statement.params),
       run: (statement) =>

@@ -2,8 +2,9 @@
  * Execution of query values on a database, with or without a prepared
  * query's arguments; shared by `Query` and `Prepared`.
  */
-import { Chunk, Effect, Either, Option, Stream } from "effect"
+import { Chunk, Effect, Either, type Fiber, Option, Stream } from "effect"
 import type { Database, RunResult, Statement } from "../../layers/Database.js"
+import { allNow } from "../../layers/internal/readNow.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
@@ -12,20 +13,22 @@ import { type Args, bind, guard } from "./bind.js"
 import type { Compiled } from "./compileSelect.js"
 import { compileDelete, compileUpdate } from "./compileWrite.js"
 import { aggregatePlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
-import { read, runReturning, runWrite, single } from "./run.js"
+import { decodeWith, read, runReturning, runWrite, single } from "./run.js"
 import * as Values from "./values.js"
 
 type Failure = QueryError.QueryError | DatabaseError
+/** The fiber running the query, when the caller has it: reads are then asked for at once. */
+type Running = Fiber.RuntimeFiber<unknown, unknown>
 type Readable = { readonly _tag: "Select" | "Returning" | "Raw"; readonly ast: Ast.Statement }
 
 /** Every row of a readable query. */
-export const all = (db: Database, self: Readable, args: Args): Effect.Effect<Array<unknown>, Failure> => {
+export const all = (db: Database, self: Readable, args: Args, fiber?: Running): Effect.Effect<Array<unknown>, Failure> => {
   const ast = self.ast
   switch (ast._tag) {
     case "Select":
-      return read(db, () => selectPlan(ast, "all", db.dialect), args)
+      return read(db, () => selectPlan(ast, "all", db.dialect), args, fiber)
     case "RawQuery":
-      return read(db, () => rawPlan(ast, db.dialect), args)
+      return read(db, () => rawPlan(ast, db.dialect), args, fiber)
     case "Insert":
     case "Update":
     case "Delete":
@@ -33,53 +36,55 @@ export const all = (db: Database, self: Readable, args: Args): Effect.Effect<Arr
   }
 }
 
-const selectIn = (db: Database, select: Ast.Select, mode: ReadMode, args: Args) =>
-  read(db, () => selectPlan(select, mode, db.dialect), args)
+const selectIn = (db: Database, select: Ast.Select, mode: ReadMode, args: Args, fiber: Running | undefined) =>
+  read(db, () => selectPlan(select, mode, db.dialect), args, fiber)
 
 /** The one row of a query. */
-export const get = (db: Database, self: Readable, args: Args): Effect.Effect<unknown, Failure> => {
+export const get = (db: Database, self: Readable, args: Args, fiber?: Running): Effect.Effect<unknown, Failure> => {
   const ast = self.ast
   if (ast._tag === "Select") {
-    // the hot path (a prepared get by key): one step, and only the single row is decoded
+    // the hot path (a prepared get by key): read at once where the database can, and only the single row is decoded
     return guard(() => {
       const plan = selectPlan(ast, "get", db.dialect)
-      return Effect.flatMap(
-        db.all(bind(plan.statement, args)),
+      const statement = bind(plan.statement, args)
+      return decodeWith(
+        fiber === undefined ? db.all(statement) : allNow(db, fiber, statement),
         (rows): Either.Either<unknown, QueryError.QueryError> =>
           rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
       )
     })
   }
   const table = ast._tag === "RawQuery" ? undefined : ast.table.name
-  return Effect.flatMap(all(db, self, args), (rows) => single(rows, table, undefined))
+  return Effect.flatMap(all(db, self, args, fiber), (rows) => single(rows, table, undefined))
 }
 
 /** The first row (by the query's order, else the primary key). */
-export const first = (db: Database, select: Ast.Select, args: Args): Effect.Effect<Option.Option<unknown>, Failure> =>
-  Effect.map(selectIn(db, select, "first", args), (rows) => Option.fromNullable(rows[0]))
+export const first = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<Option.Option<unknown>, Failure> =>
+  Effect.map(selectIn(db, select, "first", args, fiber), (rows) => Option.fromNullable(rows[0]))
 
 /** The last row (by the query's order reversed, else the primary key descending). */
-export const last = (db: Database, select: Ast.Select, args: Args): Effect.Effect<Option.Option<unknown>, Failure> =>
-  Effect.map(selectIn(db, select, "last", args), (rows) => Option.fromNullable(rows[rows.length - 1]))
+export const last = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<Option.Option<unknown>, Failure> =>
+  Effect.map(selectIn(db, select, "last", args, fiber), (rows) => Option.fromNullable(rows[rows.length - 1]))
 
 /** The number of rows. */
-export const count = (db: Database, select: Ast.Select, args: Args): Effect.Effect<number, Failure> =>
-  Effect.map(read(db, () => countPlan(select, db.dialect), args), (rows) => (rows[0] as { count: number }).count)
+export const count = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<number, Failure> =>
+  Effect.map(read(db, () => countPlan(select, db.dialect), args, fiber), (rows) => (rows[0] as { count: number }).count)
 
 /** Whether there is any row. */
-export const exists = (db: Database, select: Ast.Select, args: Args): Effect.Effect<boolean, Failure> =>
+export const exists = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<boolean, Failure> =>
   isPlain(select)
-    ? Effect.map(selectIn(db, select, "exists", args), (rows) => rows.length > 0)
-    : Effect.map(count(db, select, args), (n) => n > 0)
+    ? Effect.map(selectIn(db, select, "exists", args, fiber), (rows) => rows.length > 0)
+    : Effect.map(count(db, select, args, fiber), (n) => n > 0)
 
 /** Aggregates over the rows, as one record. */
 export const aggregate = (
   db: Database,
   select: Ast.Select,
   fields: ReadonlyArray<readonly [string, Ast.Expr]>,
-  args: Args
+  args: Args,
+  fiber?: Running
 ): Effect.Effect<unknown, Failure> =>
-  Effect.map(read(db, () => aggregatePlan(select, fields, db.dialect), args), (rows) => rows[0])
+  Effect.map(read(db, () => aggregatePlan(select, fields, db.dialect), args, fiber), (rows) => rows[0])
 
 /** The rows as a stream, decoded chunk by chunk, in constant memory. */
 export const stream = (db: Database, self: Readable, args: Args): Stream.Stream<unknown, Failure> => {

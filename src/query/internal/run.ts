@@ -4,9 +4,10 @@
  * transaction, and RETURNING emulated inside a transaction where the dialect
  * lacks it.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Exit, type Fiber } from "effect"
 import { yieldToEventLoop } from "../../internal/eventLoop.js"
-import type { Database, RunResult } from "../../layers/Database.js"
+import type { Database, Row, RunResult } from "../../layers/Database.js"
+import { allNow } from "../../layers/internal/readNow.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
@@ -17,16 +18,32 @@ import { insertPlan, memo, type ReadPlan, returningDecoder } from "./plan.js"
 import { type Args, bind, guard } from "./bind.js"
 import { emulatedDelete, emulatedInsert, emulatedUpdate } from "./returning.js"
 
-/** Read and decode every row of a plan (made, and its arguments bound, inside the compile-failure guard). */
+/**
+ * Read and decode every row of a plan (made, and its arguments bound, inside
+ * the compile-failure guard). Given the running fiber, the read is asked for
+ * at once (see `allNow`) and decoded in the same step when it is answered.
+ */
 export const read = (
   db: Database,
   plan: () => ReadPlan,
-  args: Args
+  args: Args,
+  fiber?: Fiber.RuntimeFiber<unknown, unknown>
 ): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> =>
   guard(() => {
     const p = plan()
-    return Effect.flatMap(db.all(bind(p.statement, args)), p.decodeRows)
+    const statement = bind(p.statement, args)
+    return decodeWith(fiber === undefined ? db.all(statement) : allNow(db, fiber, statement), p.decodeRows)
   })
+
+/** `Effect.flatMap(rows, decode)`, decoded at once when the rows are already here (an `Exit`). */
+export const decodeWith = <A, E>(
+  rows: Effect.Effect<ReadonlyArray<Row>, DatabaseError>,
+  decode: (rows: ReadonlyArray<Row>) => Either.Either<A, E>
+): Effect.Effect<A, E | DatabaseError> => {
+  if (!Exit.isExit(rows)) return Effect.flatMap(rows, decode)
+  const exit = rows as Exit.Exit<ReadonlyArray<Row>, DatabaseError>
+  return Exit.isSuccess(exit) ? decode(exit.value) : exit as Exit.Exit<never, DatabaseError>
+}
 
 /** The single row of a plan: `NotFound` / `MultipleFound` otherwise. */
 export const single = (

@@ -1,0 +1,43 @@
+/**
+ * A database's rows, asked for from inside a running fiber. A database that
+ * can answer synchronously (SQLite: a read on a reader connection) carries
+ * the capability under {@link ReadNow}; the query layer then gets an `Exit`
+ * back and decodes it in the same step, instead of scheduling several
+ * effects per read. Every other database answers with its `all` effect.
+ */
+import { Context, Effect, type Fiber } from "effect"
+import { Database, type Row, type Statement } from "../Database.js"
+import type { DatabaseError } from "../DatabaseError.js"
+
+/** The key of the capability on a `Database` object. */
+export const ReadNow: unique symbol = Symbol.for("effect-quarry/ReadNow")
+
+/** The rows of `statement` for `fiber`: an `Exit` when they could be read at once, else an effect to run. */
+export type ReadNowFn = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  statement: Statement
+) => Effect.Effect<ReadonlyArray<Row>, DatabaseError>
+
+/** A database with the capability. */
+export interface CanReadNow {
+  readonly [ReadNow]: ReadNowFn
+}
+
+/** `db.all(statement)`, run now where the database can. */
+export const allNow = (
+  db: Database,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  statement: Statement
+): Effect.Effect<ReadonlyArray<Row>, DatabaseError> =>
+  ReadNow in db ? (db as Database & CanReadNow)[ReadNow](fiber, statement) : db.all(statement)
+
+/**
+ * `Effect.flatMap(Database, (db) => f(db, fiber))` in one step: the service
+ * read straight from the running fiber's context.
+ */
+export const withDatabase = <A, E, R>(
+  f: (db: Database, fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | Database> =>
+  Effect.withFiberRuntime((fiber) =>
+    f(Context.unsafeGet(fiber.currentContext as Context.Context<Database>, Database), fiber as Fiber.RuntimeFiber<unknown, unknown>)
+  )
