@@ -72,8 +72,11 @@ export interface Dialect {
   readonly textNul: boolean
   /** Whether LIKE / GLOB patterns may contain NUL (SQLite's stop matching at it). */
   readonly patternNul: boolean
-  /** Whether `SELECT ... FOR UPDATE` locks rows. */
-  readonly forUpdate: boolean
+  /**
+   * The clauses locking the rows a SELECT reads (`undefined`: the database has
+   * no row locks — SQLite, where a transaction already holds the write lock).
+   */
+  readonly rowLocks: { readonly update: string; readonly share: string } | undefined
 }
 
 const standardLiteral = (value: string) => `'${value.split("'").join("''")}'`
@@ -155,7 +158,7 @@ export const sqlite: Dialect = {
   likePattern: likeToGlob,
   textNul: true,
   patternNul: false,
-  forUpdate: false
+  rowLocks: undefined
 }
 
 /**
@@ -218,7 +221,7 @@ export const postgres: Dialect = {
   likePattern: undefined,
   textNul: false,
   patternNul: false,
-  forUpdate: true
+  rowLocks: { update: "FOR UPDATE", share: "FOR SHARE" }
 }
 
 /**
@@ -291,7 +294,8 @@ export const mysql: Dialect = {
   likePattern: undefined,
   textNul: true,
   patternNul: true,
-  forUpdate: true
+  // MariaDB has no FOR SHARE; LOCK IN SHARE MODE takes NOWAIT / SKIP LOCKED there (MySQL 8 reads it, without them)
+  rowLocks: { update: "FOR UPDATE", share: "LOCK IN SHARE MODE" }
 }
 
 /**

@@ -38,6 +38,19 @@ export interface Join {
  * @since 0.1.0
  * @category statements
  */
+/**
+ * A row lock taken by a SELECT: exclusive (`update`) or shared, and what to
+ * do about rows another transaction has locked — wait, fail at once
+ * (`noWait`), or leave them out (`skipLocked`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lock {
+  readonly mode: "update" | "share"
+  readonly wait: "wait" | "noWait" | "skipLocked"
+}
+
 export interface Select {
   readonly _tag: "Select"
   readonly from: Table.Any
@@ -54,8 +67,8 @@ export interface Select {
   readonly fields: ReadonlyArray<string> | undefined
   /** A custom projection, replacing the rows of the tables. */
   readonly projection: ReadonlyArray<readonly [string, Expr]> | undefined
-  /** `FOR UPDATE` (used inside transactions that emulate RETURNING). */
-  readonly lock: boolean
+  /** Lock the rows read until the transaction ends (`Query.forUpdate` / `forShare`). */
+  readonly lock: Lock | undefined
   /**
    * LIMIT / OFFSET per value of this expression rather than over all rows
    * (the relation loader's "latest 3 posts of each author"): rows are
@@ -158,7 +171,7 @@ export const select = (from: Table.Any): Select => ({
   distinct: false,
   fields: undefined,
   projection: undefined,
-  lock: false
+  lock: undefined
 })
 
 /**

@@ -138,9 +138,17 @@ const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string;
     sql += ` LIMIT ${ctx.dialect.limitForOffsetOnly}`
   }
   if (select.offset !== undefined) sql += ` OFFSET ${bound(ctx, select.offset)}`
-  if (select.lock) sql += ctx.dialect.forUpdate ? " FOR UPDATE" : ""
+  if (select.lock !== undefined) sql += lockClause(ctx, select.lock)
   ctx.qualify = qualify
   return { sql, layout: columns.layout }
+}
+
+/** ` FOR UPDATE [NOWAIT | SKIP LOCKED]` and the like; nothing where the database has no row locks. */
+const lockClause = (ctx: Ctx, lock: Ast.Lock): string => {
+  const clauses = ctx.dialect.rowLocks
+  if (clauses === undefined) return ""
+  const wait = lock.wait === "noWait" ? " NOWAIT" : lock.wait === "skipLocked" ? " SKIP LOCKED" : ""
+  return ` ${clauses[lock.mode]}${wait}`
 }
 
 /** The result column numbering the rows of a partition (read past by the decoders). */

@@ -30,6 +30,9 @@ import * as Values from "./values.js"
 type Key = ReadonlyArray<unknown>
 type Failure = QueryError.QueryError | DatabaseError
 
+/** Rows an emulated RETURNING reads back: locked until its transaction ends. */
+const exclusive: Ast.Lock = { mode: "update", wait: "wait" }
+
 /** A read-back key value in the same driver form as the values that were bound. */
 const normalizer = (dialect: Dialect, def: Table.ColumnDef) => {
   const from = Codec.fromDriver(dialect, def.type.kind)
@@ -168,7 +171,7 @@ export const emulatedUpdate = (
     Values.unsupported(dialect, "RETURNING from an update that changes the primary key")
   }
   const locate = memo(update, `keys:${dialect.name}`, () =>
-    compileSelect(dialect, { ...Ast.select(table), fields: pk.map((d) => d.field), where: update.where, lock: true }))
+    compileSelect(dialect, { ...Ast.select(table), fields: pk.map((d) => d.field), where: update.where, lock: exclusive }))
   const normalize = pk.map((d) => normalizer(dialect, d))
   const located = bind(locate, args)
   return db.transaction(Effect.flatMap(db.all(located), (rows) => {
@@ -193,7 +196,7 @@ export const emulatedDelete = (
   const table = del.table
   const pk = requireKey(dialect, table, "a delete")
   const locate = memo(del, `rows:${dialect.name}`, () =>
-    compileSelect(dialect, { ...Ast.select(table), fields: union(fields, pk), where: del.where, lock: true }))
+    compileSelect(dialect, { ...Ast.select(table), fields: union(fields, pk), where: del.where, lock: exclusive }))
   const normalize = pk.map((d) => normalizer(dialect, d))
   const located = bind(locate, args)
   return db.transaction(Effect.flatMap(db.all(located), (rows): Effect.Effect<Array<unknown>, Failure> => {
