@@ -106,6 +106,27 @@ export const runningStatements = (db: Database) =>
     (rows) => Number(rows[0].n)
   )
 
+/** The server's ids of our connections running a statement (other than the one asking). */
+export const runningIds = (db: Database) =>
+  Effect.map(
+    db.all({
+      sql: db.dialect.name === "postgres"
+        ? "SELECT pid AS id FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" +
+          " AND state = 'active'"
+        : "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()" +
+          " AND COMMAND <> 'Sleep'",
+      params: []
+    }),
+    (rows) => rows.map((row) => Number(row.id))
+  )
+
+/** The server's id of the connection a statement runs on. */
+export const connectionId = (db: Database) =>
+  Effect.map(
+    db.all({ sql: db.dialect.name === "postgres" ? "SELECT pg_backend_pid() AS id" : "SELECT CONNECTION_ID() AS id", params: [] }),
+    (rows) => Number(rows[0].id)
+  )
+
 /** Our connections the server has open on this database (the one asking included). */
 export const serverConnections = (db: Database) =>
   Effect.map(

@@ -62,9 +62,12 @@ export interface Driver {
   /**
    * Run a statement outside any transaction in one step (take a connection,
    * run, give it back), interruptible without a fiber of its own: the raw
-   * result, or the rows. Reserving a connection is the fallback.
+   * result, or the rows. Reserving a connection is the fallback (when this
+   * is undefined, or returns undefined).
    */
-  readonly pooled: ((sql: string, params: ReadonlyArray<unknown>, raw: boolean) => Effect.Effect<unknown, SqlError>) | undefined
+  readonly pooled:
+    | ((sql: string, params: ReadonlyArray<unknown>, raw: boolean) => Effect.Effect<unknown, SqlError> | undefined)
+    | undefined
 }
 
 /**
@@ -250,12 +253,12 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
       raw ? conn.executeRaw(sql, params) : conn.execute(sql, params, undefined)
     const pooled = driver.pooled
     if (pooled === undefined || admitted) return use(sql, f, admitted)
-    return Effect.flatMap(FiberRef.get(current), (level) =>
-      level !== undefined
-        ? onLevel(level, sql, f)
-        : state.closing
-        ? Effect.fail(closingError())
-        : Effect.mapError(pooled(sql, params, raw), (e) => driver.classify(e, sql)))
+    return Effect.flatMap(FiberRef.get(current), (level) => {
+      if (level !== undefined) return onLevel(level, sql, f)
+      if (state.closing) return Effect.fail(closingError())
+      const oneStep = pooled(sql, params, raw)
+      return oneStep === undefined ? use(sql, f) : Effect.mapError(oneStep, (e) => driver.classify(e, sql))
+    })
   }
 
   const stream = (

@@ -22,6 +22,7 @@ import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyMysql.js"
 import type { Driver } from "./poolConnection.js"
+import { destroyConnection, pooledStatement, type Session } from "./poolMysqlStatement.js"
 
 /**
  * MySQL-only settings: extra mysql2 pool options (ssl, socketPath, …).
@@ -80,23 +81,22 @@ interface MysqlPoolState {
   readonly _connectionQueue: { readonly length: number }
 }
 
-const poolOf = (c: Mysql.PoolConnection | undefined): MysqlPoolState | undefined => {
-  const pool = (c as unknown as { _pool?: Partial<MysqlPoolState> } | undefined)?._pool
+const poolOf = (c: Mysql.PoolConnection | undefined): (Mysql.Pool & MysqlPoolState) | undefined => {
+  const pool = (c as unknown as { _pool?: Partial<MysqlPoolState & Mysql.Pool> } | undefined)?._pool
   return pool !== undefined && typeof pool._freeConnections?.length === "number" &&
-      typeof pool._connectionQueue?.length === "number"
-    ? pool as MysqlPoolState
+      typeof pool._connectionQueue?.length === "number" && typeof pool.getConnection === "function"
+    ? pool as Mysql.Pool & MysqlPoolState
     : undefined
 }
 
 const destroy = (conn: Connection) =>
   Effect.sync(() => {
     const c = raw(conn)
-    if (c === undefined) return
-    c.on("error", () => {})
-    c.destroy()
-    // `destroy` only half-closes; a server still sending rows notices a reset at once.
-    ;(c as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.()
+    if (c !== undefined) destroyConnection(c)
   })
+
+/** Every session in UTC: `NOW()`, TIMESTAMP columns and our DATETIME strings agree. */
+const SET_UP_SESSION = "SET time_zone = '+00:00'"
 
 const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
 
@@ -115,8 +115,17 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
   // When each physical connection was first set up (mysql2 has no lifetime setting: enforced on reuse).
   const born = new WeakMap<object, number>()
   // mysql2's pool, known from the first connection it hands out (@effect/sql-mysql2 does not expose it).
-  let pool: MysqlPoolState | undefined
+  let pool: (Mysql.Pool & MysqlPoolState) | undefined
   const ttl = config.connectionTTL === undefined ? undefined : Duration.toMillis(config.connectionTTL)
+  const session: Session = {
+    expired: (c) => {
+      const since = born.get(c)
+      return ttl !== undefined && since !== undefined && Date.now() - since >= ttl
+    },
+    ready: (c) => born.has(c),
+    setUp: (c) => born.set(c, Date.now()),
+    setUpSql: SET_UP_SESSION
+  }
   return {
     dialect: Dialect.mysql,
     system: "mysql",
@@ -164,10 +173,8 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     prepare: (conn) => {
       const c = raw(conn)
       pool ??= poolOf(c)
-      if (c === undefined || born.has(c)) return Effect.void
-      return Effect.map(conn.executeUnprepared("SET time_zone = '+00:00'", [], undefined), () => {
-        born.set(c, Date.now())
-      })
+      if (c === undefined || session.ready(c)) return Effect.void
+      return Effect.map(conn.executeUnprepared(SET_UP_SESSION, [], undefined), () => session.setUp(c))
     },
     // mysql2 cannot cancel a statement: ask the server, from another connection, to stop it. If that
     // cannot be done, the connection may still be running the statement: it must not be reused.
@@ -185,14 +192,13 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     // A half-read result cannot be skipped without reading it all: drop the connection.
     streamAbandoned: (conn) => Effect.as(destroy(conn), false),
     discard: destroy,
-    // mysql2's pool.query cannot stop a statement: ours reserve a connection, to KILL QUERY on interruption.
-    pooled: undefined,
+    // until a first connection has shown us mysql2's pool, statements reserve one
+    pooled: (sql, params, rawResult) =>
+      pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
     idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
     expired: (conn) => {
-      if (ttl === undefined) return false
       const c = raw(conn)
-      const since = c === undefined ? undefined : born.get(c)
-      return since !== undefined && Date.now() - since >= ttl
+      return c !== undefined && session.expired(c)
     }
   }
 }
