@@ -176,7 +176,8 @@ export interface NotTrue {
  */
 export interface Arithmetic {
   readonly _tag: "Arithmetic"
-  readonly op: "+" | "-" | "*"
+  /** `/` divides as floats, and by zero gives NULL (on every dialect). */
+  readonly op: "+" | "-" | "*" | "/"
   readonly left: Expr
   readonly right: Expr
 }
@@ -187,7 +188,7 @@ export interface Arithmetic {
  * @since 0.1.0
  * @category expressions
  */
-export type Function = "LOWER" | "UPPER" | "COALESCE" | "ABS"
+export type Function = "LOWER" | "UPPER" | "COALESCE" | "ABS" | "LENGTH" | "TRIM" | "CONCAT"
 
 /**
  * @since 0.1.0
@@ -258,6 +259,19 @@ export interface Raw {
  * @since 0.1.0
  * @category expressions
  */
+/**
+ * `CASE WHEN c1 THEN v1 … ELSE otherwise END`: the value of the first
+ * condition that holds; NULL when none does and there is no `otherwise`.
+ *
+ * @since 0.1.0
+ * @category expressions
+ */
+export interface Case {
+  readonly _tag: "Case"
+  readonly branches: ReadonlyArray<readonly [condition: Expr, value: Expr]>
+  readonly otherwise: Expr | undefined
+}
+
 export type Expr =
   | Column
   | Value
@@ -277,6 +291,7 @@ export type Expr =
   | Aggregate
   | Exists
   | Subquery
+  | Case
   | Raw
 
 const exprTags: ReadonlySet<string> = new Set<Expr["_tag"]>([
@@ -298,6 +313,7 @@ const exprTags: ReadonlySet<string> = new Set<Expr["_tag"]>([
   "Aggregate",
   "Exists",
   "Subquery",
+  "Case",
   "Raw"
 ])
 

@@ -50,6 +50,12 @@ export interface Dialect {
   readonly bigintReadAsText: boolean
   /** Cast a column expression to text (for exact 64-bit reads). */
   readonly castText: (expr: string) => string
+  /** `expr` as a double-precision float (division divides floats on every dialect). */
+  readonly castFloat: (expr: string) => string
+  /** Length of a text in characters (MySQL's `LENGTH` counts bytes). */
+  readonly charLength: string
+  /** Texts joined: `a || b`, or `CONCAT(a, b)` where `||` means OR (MySQL); NULL if any is NULL either way. */
+  readonly concat: (parts: ReadonlyArray<string>) => string
   /** The type to use instead of an unbounded text type when a column is part of a key or index. */
   readonly keyedText: string | undefined
   /** A string literal, for DDL defaults and checks (statements themselves always bind values). */
@@ -149,6 +155,9 @@ export const sqlite: Dialect = {
   jsonReturnsText: true,
   bigintReadAsText: true,
   castText: (expr) => `CAST(${expr} AS TEXT)`,
+  castFloat: (expr) => `CAST(${expr} AS REAL)`,
+  charLength: "LENGTH",
+  concat: (parts) => `(${parts.join(" || ")})`,
   keyedText: undefined,
   stringLiteral: standardLiteral,
   inlineIndexes: false,
@@ -213,6 +222,9 @@ export const postgres: Dialect = {
   jsonReturnsText: false,
   bigintReadAsText: false,
   castText: (expr) => `${expr}::text`,
+  castFloat: (expr) => `CAST(${expr} AS DOUBLE PRECISION)`,
+  charLength: "LENGTH",
+  concat: (parts) => `(${parts.join(" || ")})`,
   keyedText: undefined,
   stringLiteral: standardLiteral,
   inlineIndexes: false,
@@ -284,6 +296,9 @@ export const mysql: Dialect = {
   jsonReturnsText: true,
   bigintReadAsText: true,
   castText: (expr) => `CAST(${expr} AS CHAR)`,
+  castFloat: (expr) => `CAST(${expr} AS DOUBLE)`,
+  charLength: "CHAR_LENGTH",
+  concat: (parts) => `CONCAT(${parts.join(", ")})`,
   keyedText: "VARCHAR(255)" + mysqlText,
   // backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES)
   stringLiteral: (value) => standardLiteral(value.split("\\").join("\\\\")),

@@ -330,6 +330,34 @@ describe("Compiler: typed failures", () => {
       .toEqual(["SELECT `id` FROM `users` WHERE `age` < ?", [17.5]])
   })
 
+  it("functions with dialect differences: character length, concatenation, float division by NULLIF, CASE", () => {
+    golden(
+      Query.from(Users).pipe(Query.select({
+        n: Expr.length(Expr.concat(Users.c.name, "!")),
+        half: Expr.div(Users.c.age, 2),
+        band: Expr.caseWhen([[Expr.lt(Users.c.age, 18), "minor"]], "adult")
+      })),
+      {
+        sqlite: [
+          `SELECT LENGTH(("name" || ?)) AS "n", (CAST("age" AS REAL) / NULLIF(?, 0)) AS "half",` +
+          ` (CASE WHEN "age" < ? THEN ? ELSE ? END) AS "band" FROM "users"`,
+          ["!", 2, 18, "minor", "adult"]
+        ],
+        postgres: [
+          `SELECT LENGTH(("name" || $1)) AS "n", (CAST("age" AS DOUBLE PRECISION) / NULLIF($2, 0)) AS "half",` +
+          ` (CASE WHEN "age" < $3 THEN $4 ELSE $5 END) AS "band" FROM "users"`,
+          ["!", 2, 18, "minor", "adult"]
+        ],
+        mysql: [
+          "SELECT CHAR_LENGTH(CONCAT(`name`, ?)) AS `n`, (CAST(`age` AS DOUBLE) / NULLIF(?, 0)) AS `half`," +
+          " (CASE WHEN `age` < ? THEN ? ELSE ? END) AS `band` FROM `users`",
+          ["!", 2, 18, "minor", "adult"]
+        ]
+      }
+    )
+    expect(() => Expr.caseWhen([])).toThrow(/at least one/)
+  })
+
   it("NUL in text is Unsupported on PostgreSQL, bound as data elsewhere", () => {
     const q = Query.from(Users).pipe(Query.only("id"), Query.where({ name: "a\u0000b" }))
     expect(compileError(q, Dialect.postgres)).toMatchObject({ _tag: "Unsupported", dialect: "postgres" })

@@ -291,6 +291,35 @@ for (const c of cases("query_read")) {
           expect(yield* outside).toEqual([5, true])
         }))
 
+      it.effect("functions: character lengths, trim, concat, float division (NULL by zero) and CASE", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const rows = yield* Query.all(Query.from(Users).pipe(
+            Query.select({
+              name: Users.c.name,
+              chars: Expr.length(Expr.concat(Users.c.name, "é")),
+              trimmed: Expr.trim(Expr.concat("  ", Users.c.name, " ")),
+              half: Expr.div(Users.c.age, 2),
+              byZero: Expr.div(Users.c.age, 0),
+              band: Expr.caseWhen([[Expr.lt(Users.c.age, 18), "minor"], [Expr.lt(Users.c.age, 65), "adult"]], "unknown"),
+              minor: Expr.caseWhen([[Expr.lt(Users.c.age, 18), Users.c.name]])
+            }),
+            Query.orderBy(Users.c.id)
+          ))
+          expect(rows).toEqual([
+            { name: "Ann", chars: 4, trimmed: "Ann", half: 15.5, byZero: null, band: "adult", minor: null },
+            { name: "bob", chars: 4, trimmed: "bob", half: null, byZero: null, band: "unknown", minor: null },
+            { name: "Cid", chars: 4, trimmed: "Cid", half: 8.5, byZero: null, band: "minor", minor: "Cid" },
+            { name: "Dee", chars: 4, trimmed: "Dee", half: 22.5, byZero: null, band: "adult", minor: null }
+          ])
+          // in conditions too, with bound values of the right type
+          const long = yield* Query.all(Query.from(Users).pipe(
+            Query.where(Expr.gt(Expr.length(Users.c.email), 20)),
+            Query.only("name")
+          ))
+          expect(long.map((u) => u.name)).toEqual(["Cid"])
+        }))
+
       it.effect("stream reads rows in order", () =>
         Effect.gen(function*() {
           yield* seed

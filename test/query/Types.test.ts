@@ -33,6 +33,27 @@ describe("Types", () => {
     >()
   })
 
+  it("functions: lengths, texts, division and CASE keep NULL where it can come", () => {
+    const q = Query.from(Users).pipe(Query.select({
+      nameLength: Expr.length(Users.c.name),
+      trimmed: Expr.trim(Users.c.name),
+      label: Expr.concat(Users.c.name, " <", Users.c.email, ">"),
+      perYear: Expr.div(Users.c.age, 2),
+      band: Expr.caseWhen([[Expr.lt(Users.c.age, 18), "minor"], [Expr.lt(Users.c.age, 65), "adult"]], "senior"),
+      maybe: Expr.caseWhen([[Expr.lt(Users.c.age, 18), "minor"]])
+    }))
+    expectTypeOf<Query.Row<typeof q>>().toEqualTypeOf<{
+      readonly nameLength: number
+      readonly trimmed: string
+      readonly label: string
+      readonly perYear: number | null
+      readonly band: string
+      readonly maybe: string | null
+    }>()
+    // @ts-expect-error: text functions take text
+    Expr.length(Users.c.age)
+  })
+
   it("execution results", () => {
     const q = Query.from(Users).pipe(Query.only("name"))
     expectTypeOf(Query.all(q)).toMatchTypeOf<Effect.Effect<ReadonlyArray<{ readonly name: string }>, any, any>>()

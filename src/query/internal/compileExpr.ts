@@ -82,9 +82,14 @@ export const typeOf = (expr: Ast.Expr): Values.ValueType | undefined => {
       return { kind: info.def.type.kind, schema: info.schema, column: info }
     }
     case "Arithmetic":
-      return typeOf(expr.left) ?? typeOf(expr.right)
+      return expr.op === "/" ? Values.types.float : typeOf(expr.left) ?? typeOf(expr.right)
     case "Call":
-      return expr.fn === "LOWER" || expr.fn === "UPPER" ? Values.types.string : typeOf(expr.args[0])
+      return callType(expr)
+    case "Case": {
+      const typed = [...expr.branches.map(([, value]) => value), ...(expr.otherwise === undefined ? [] : [expr.otherwise])]
+        .map(typeOf).find((t) => t !== undefined)
+      return typed === undefined ? undefined : Values.nullable(typed)
+    }
     case "Aggregate": {
       if (expr.fn === "COUNT") return Values.types.count
       if (expr.fn === "AVG") return Values.types.float
@@ -106,6 +111,36 @@ export const typeOf = (expr: Ast.Expr): Values.ValueType | undefined => {
       return undefined
     default:
       return Values.types.boolean
+  }
+}
+
+/** The type of a function's value: text functions give text, LENGTH a count, the others their argument's type. */
+const callType = (expr: Ast.Call): Values.ValueType | undefined => {
+  switch (expr.fn) {
+    case "LOWER":
+    case "UPPER":
+    case "TRIM":
+    case "CONCAT":
+      return Values.types.string
+    case "LENGTH":
+      return Values.types.length
+    case "COALESCE":
+    case "ABS":
+      return typeOf(expr.args[0])
+  }
+}
+
+const call = (ctx: Ctx, expr: Ast.Call): string => {
+  // text functions bind their values as text; the others as their first argument's type
+  const hint = expr.fn === "COALESCE" || expr.fn === "ABS" ? typeOf(expr.args[0]) : Values.types.string
+  const args = expr.args.map((a) => operand(ctx, a, hint))
+  switch (expr.fn) {
+    case "CONCAT":
+      return ctx.dialect.concat(args)
+    case "LENGTH":
+      return `${ctx.dialect.charLength}(${args[0]})`
+    default:
+      return `${expr.fn}(${args.join(", ")})`
   }
 }
 
@@ -210,11 +245,19 @@ export const compile = (ctx: Ctx, expr: Ast.Expr): string => {
       return `(${condition(ctx, expr.expr)}) IS NOT TRUE`
     case "Arithmetic": {
       const hint = typeOf(expr.left) ?? typeOf(expr.right)
-      return `(${operand(ctx, expr.left, hint)} ${expr.op} ${operand(ctx, expr.right, hint)})`
+      const left = operand(ctx, expr.left, hint)
+      const right = operand(ctx, expr.right, hint)
+      return expr.op === "/"
+        ? `(${ctx.dialect.castFloat(left)} / NULLIF(${right}, 0))`
+        : `(${left} ${expr.op} ${right})`
     }
-    case "Call": {
-      const hint = expr.fn === "LOWER" || expr.fn === "UPPER" ? Values.types.string : typeOf(expr.args[0])
-      return `${expr.fn}(${expr.args.map((a) => operand(ctx, a, hint)).join(", ")})`
+    case "Call":
+      return call(ctx, expr)
+    case "Case": {
+      const hint = typeOf(expr)
+      const branches = expr.branches.map(([when, then]) => ` WHEN ${condition(ctx, when)} THEN ${operand(ctx, then, hint)}`)
+      const otherwise = expr.otherwise === undefined ? "" : ` ELSE ${operand(ctx, expr.otherwise, hint)}`
+      return `(CASE${branches.join("")}${otherwise} END)`
     }
     case "Aggregate":
       return expr.arg === undefined

@@ -67,6 +67,12 @@ const retarget = (expr: Ast.Expr, from: string, to: string, where: string): Ast.
         return e.arg === undefined ? e : { ...e, arg: go(e.arg) }
       case "Raw":
         return { ...e, values: e.values.map(go) }
+      case "Case":
+        return {
+          ...e,
+          branches: e.branches.map(([when, then]) => [go(when), go(then)] as const),
+          otherwise: e.otherwise === undefined ? undefined : go(e.otherwise)
+        }
       case "InQuery":
       case "Exists":
       case "Subquery":

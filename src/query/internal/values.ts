@@ -164,9 +164,10 @@ const stringType: ValueType = { kind: { _tag: "String" }, schema: Schema.NullOr(
 const countType: ValueType = { kind: { _tag: "Integer" }, schema: Schema.Number, column: undefined }
 const floatType: ValueType = { kind: { _tag: "Float" }, schema: Schema.NullOr(Schema.Number), column: undefined }
 const booleanType: ValueType = { kind: { _tag: "Boolean" }, schema: Schema.Boolean, column: undefined }
+const lengthType: ValueType = { kind: { _tag: "Integer" }, schema: Schema.NullOr(Schema.Number), column: undefined }
 
 /** Well-known value types. */
-export const types = { string: stringType, count: countType, float: floatType, boolean: booleanType }
+export const types = { string: stringType, count: countType, float: floatType, boolean: booleanType, length: lengthType }
 
 const nullables = new WeakMap<Schema.Schema<any, any, never>, Schema.Schema<any, any, never>>()
 
