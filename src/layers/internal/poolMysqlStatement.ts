@@ -108,43 +108,35 @@ export const pooledStatement = (
       const c = running
       // waiting for a connection, or setting one up: it goes back as soon as it comes
       if (c === undefined) return Effect.void
-      return stop(pool, c, (onStopped) => {
-        stopped = onStopped
-      })
+      // From here the statement's end is handled here, registered before anything can answer: stop the
+      // statement, give the connection back once it has ended — or destroy it if that takes too long.
+      let ended = false
+      let abandoned = false
+      let wake: (() => void) | undefined
+      stopped = (conn, gone) => {
+        ended = true
+        if (abandoned) return
+        if (gone) destroyConnection(conn)
+        else conn.release()
+        wake?.()
+      }
+      pool.query(`KILL QUERY ${Math.trunc(c.threadId)}`, () => {})
+      return Effect.async<void>((resume) => {
+        if (ended) return resume(Effect.void)
+        wake = () => resume(Effect.void)
+      }).pipe(
+        // run from an interruption (uninterruptible): the wait itself must be, or the timeout could not end it
+        Effect.interruptible,
+        Effect.timeoutOption(STOP_TIMEOUT),
+        Effect.flatMap(Option.match({
+          onNone: () =>
+            Effect.sync(() => {
+              if (ended) return
+              abandoned = true
+              destroyConnection(c)
+            }),
+          onSome: () => Effect.void
+        }))
+      )
     })
   })
-
-/**
- * Stop the statement running on `c` and give `c` back once it has ended; if
- * it has not ended in time, destroy `c`.
- */
-const stop = (
-  pool: Mysql.Pool,
-  c: Mysql.PoolConnection,
-  onEnd: (f: (c: Mysql.PoolConnection, gone: boolean) => void) => void
-): Effect.Effect<void> => {
-  let abandoned = false
-  return Effect.async<void>((resume) => {
-    onEnd((conn, gone) => {
-      if (abandoned || gone) {
-        if (!abandoned) destroyConnection(conn)
-      } else {
-        conn.release()
-      }
-      resume(Effect.void)
-    })
-    pool.query(`KILL QUERY ${Math.trunc(c.threadId)}`, () => {})
-  }).pipe(
-    // run from an interruption (uninterruptible): the wait itself must be, or the timeout could not end it
-    Effect.interruptible,
-    Effect.timeoutOption(STOP_TIMEOUT),
-    Effect.flatMap(Option.match({
-      onNone: () =>
-        Effect.sync(() => {
-          abandoned = true
-          destroyConnection(c)
-        }),
-      onSome: () => Effect.void
-    }))
-  )
-}
