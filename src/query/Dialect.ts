@@ -83,6 +83,12 @@ export interface Dialect {
    * no row locks — SQLite, where a transaction already holds the write lock).
    */
   readonly rowLocks: { readonly update: string; readonly share: string } | undefined
+  /**
+   * Where RETURNING is emulated: a query whose one row says (`consecutive` = 1)
+   * whether the ids one multi-row INSERT generates are consecutive on this
+   * connection, so that they can be told from the first one.
+   */
+  readonly consecutiveInsertIds: string | undefined
 }
 
 const standardLiteral = (value: string) => `'${value.split("'").join("''")}'`
@@ -167,7 +173,8 @@ export const sqlite: Dialect = {
   likePattern: likeToGlob,
   textNul: true,
   patternNul: false,
-  rowLocks: undefined
+  rowLocks: undefined,
+  consecutiveInsertIds: undefined
 }
 
 /**
@@ -233,7 +240,8 @@ export const postgres: Dialect = {
   likePattern: undefined,
   textNul: false,
   patternNul: false,
-  rowLocks: { update: "FOR UPDATE", share: "FOR SHARE" }
+  rowLocks: { update: "FOR UPDATE", share: "FOR SHARE" },
+  consecutiveInsertIds: undefined
 }
 
 /**
@@ -310,7 +318,10 @@ export const mysql: Dialect = {
   textNul: true,
   patternNul: true,
   // MariaDB has no FOR SHARE; LOCK IN SHARE MODE takes NOWAIT / SKIP LOCKED there (MySQL 8 reads it, without them)
-  rowLocks: { update: "FOR UPDATE", share: "LOCK IN SHARE MODE" }
+  rowLocks: { update: "FOR UPDATE", share: "LOCK IN SHARE MODE" },
+  // InnoDB gives a multi-row INSERT consecutive ids unless its lock mode interleaves them (2, MySQL 8's
+  // default) or the session steps by more than 1 (multi-primary setups)
+  consecutiveInsertIds: "SELECT @@auto_increment_increment = 1 AND @@innodb_autoinc_lock_mode < 2 AS consecutive"
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
+import * as DatabaseModule from "../../src/layers/Database.js"
 import { Database } from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Prepared from "../../src/query/Prepared.js"
@@ -58,6 +59,27 @@ for (const c of cases("query_write")) {
           const stored = yield* Query.all(Query.from(Notes).pipe(Query.orderBy(Notes.c.id)))
           expect(stored.map((r) => r.body).sort()).toEqual(["a", "b", "c", "d"])
           expect(new Set(rows.map((r) => r.id)).size).toBe(4)
+        }))
+
+      it.effect("insertMany returns its own rows when the ids it gets are not consecutive (MySQL step of 2)", () =>
+        Effect.gen(function*() {
+          yield* reset
+          yield* Query.run(Query.insertMany(Users, [newUser("Old1"), newUser("Old2"), newUser("Old3")]))
+          const step = c.name === "mysql"
+          const set = (n: number) => DatabaseModule.run({ sql: `SET SESSION auto_increment_increment = ${n}`, params: [] })
+          // a multi-primary MySQL setup steps ids by more than 1; MySQL 8's default lock mode interleaves them
+          const rows = yield* DatabaseModule.transaction(Effect.gen(function*() {
+            if (step) yield* set(2)
+            const returned = yield* Query.all(
+              Query.insertMany(Users, [newUser("Ann"), newUser("Bob"), newUser("Cid")]).pipe(Query.returning())
+            )
+            if (step) yield* set(1)
+            return returned
+          }))
+          expect(rows.map((r) => r.name)).toEqual(["Ann", "Bob", "Cid"])
+          const stored = yield* Query.all(Query.from(Users).pipe(Query.where(Expr.in(Users.c.id, rows.map((r) => r.id)))))
+          expect(stored.map((r) => r.name).sort()).toEqual(["Ann", "Bob", "Cid"])
+          if (step) expect(rows[1].id - rows[0].id).toBe(2)
         }))
 
       it.effect("insertMany with a composite key returns the rows (read back by key where emulated)", () =>

@@ -13,7 +13,7 @@
  * - delete: the matching rows are selected `FOR UPDATE`, then deleted by key.
  */
 import { Effect, Either } from "effect"
-import type { Database, Row } from "../../layers/Database.js"
+import type { Database, Row, RunResult } from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import * as Codec from "../../schema/Codec.js"
 import * as Table from "../../schema/Table.js"
@@ -107,6 +107,40 @@ const fetchByKeys = (
   }))
 }
 
+/** Whether a multi-row INSERT's generated ids are consecutive here (asked on the connection that inserts). */
+const consecutiveIds = (db: Database): Effect.Effect<boolean, DatabaseError> => {
+  const sql = db.dialect.consecutiveInsertIds
+  return sql === undefined
+    ? Effect.succeed(true)
+    : Effect.map(db.all({ sql, params: [] }), (rows) => Number(rows[0]?.consecutive) === 1)
+}
+
+/**
+ * Run an insert chunk and tell the ids it generated: from the first one when
+ * they are consecutive; otherwise the rows go in one at a time, each telling
+ * its own (never a guess that could name another session's row).
+ */
+const generatedKeys = (
+  db: Database,
+  insert: Ast.Insert,
+  chunk: InsertChunk,
+  normalize: (raw: string) => unknown
+): Effect.Effect<Array<Key>, DatabaseError> => {
+  const idOf = (result: RunResult) => BigInt(result.lastInsertId ?? 0)
+  const oneByOne = Effect.forEach(chunk.indexes, (index) =>
+    Effect.suspend(() => {
+      const [single] = insertPlan({ ...insert, rows: [insert.rows[index]] }, db.dialect)
+      return Effect.map(db.run(single), (result): Key => [normalize(String(idOf(result)))])
+    }))
+  const together = Effect.map(db.run(chunk), (result) => {
+    const first = idOf(result)
+    return chunk.values.map((_, i): Key => [normalize(String(first + BigInt(i)))])
+  })
+  return chunk.values.length === 1
+    ? together
+    : Effect.flatMap(consecutiveIds(db), (consecutive) => (consecutive ? together : oneByOne))
+}
+
 /** INSERT ... then SELECT the rows back by key. */
 export const emulatedInsert = (
   db: Database,
@@ -135,11 +169,8 @@ export const emulatedInsert = (
       return Values.unsupported(dialect, `RETURNING from an insert into ${table.name}, which has no key to read rows back by`)
     }
     const normalize = normalizer(dialect, auto)
-    return Effect.flatMap(db.run(chunk), (result) => {
-      const first = BigInt(result.lastInsertId ?? 0)
-      const keys = chunk.values.map((_, i) => [normalize(String(first + BigInt(i)))])
-      return fetchByKeys(db, table, fields, [auto], keys, decodeRow)
-    })
+    return Effect.flatMap(generatedKeys(db, insert, chunk, normalize), (keys) =>
+      fetchByKeys(db, table, fields, [auto], keys, decodeRow))
   })
   return db.transaction(Effect.map(Effect.all(steps), (results) => {
     // chunks group rows by the fields they set: put each row back at its input position
