@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type * as Table from "../schema/Table.js"
-import type { Select } from "./QueryNode.js"
+import type { Order, Select } from "./QueryNode.js"
 
 /**
  * A column of a table (the same shape as `Table.ColumnRef`, so `Users.c.age`
@@ -260,6 +260,26 @@ export interface Raw {
  * @category expressions
  */
 /**
+ * @since 0.1.0
+ * @category expressions
+ */
+export type RankingFunction = "ROW_NUMBER" | "RANK" | "DENSE_RANK"
+
+/**
+ * A window function: a ranking, or an aggregate computed over the rows of
+ * the current row's partition (`fn OVER (PARTITION BY … ORDER BY …)`).
+ *
+ * @since 0.1.0
+ * @category expressions
+ */
+export interface Window {
+  readonly _tag: "Window"
+  readonly fn: RankingFunction | Aggregate
+  readonly partitionBy: ReadonlyArray<Expr>
+  readonly orderBy: ReadonlyArray<Order>
+}
+
+/**
  * `CASE WHEN c1 THEN v1 … ELSE otherwise END`: the value of the first
  * condition that holds; NULL when none does and there is no `otherwise`.
  *
@@ -292,6 +312,7 @@ export type Expr =
   | Exists
   | Subquery
   | Case
+  | Window
   | Raw
 
 const exprTags: ReadonlySet<string> = new Set<Expr["_tag"]>([
@@ -314,6 +335,7 @@ const exprTags: ReadonlySet<string> = new Set<Expr["_tag"]>([
   "Exists",
   "Subquery",
   "Case",
+  "Window",
   "Raw"
 ])
 

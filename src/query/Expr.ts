@@ -332,3 +332,12 @@ export * from "./Aggregate.js"
  * @category functions
  */
 export * from "./Functions.js"
+
+/**
+ * Window functions: `rowNumber`, `rank`, `denseRank`, and `over` (an
+ * aggregate over a window).
+ *
+ * @since 0.1.0
+ * @category windows
+ */
+export * from "./Window.js"

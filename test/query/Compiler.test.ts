@@ -358,6 +358,31 @@ describe("Compiler: typed failures", () => {
     expect(() => Expr.caseWhen([])).toThrow(/at least one/)
   })
 
+  it("window functions: OVER (PARTITION BY … ORDER BY …), NULLS LAST emulated inside the window on MySQL", () => {
+    golden(
+      Query.from(Users).pipe(Query.select({
+        place: Expr.rowNumber({ partitionBy: [Users.c.active], orderBy: [Query.desc(Users.c.age, { nulls: "last" })] }),
+        total: Expr.over(Expr.sum(Users.c.age))
+      })),
+      {
+        sqlite: [
+          `SELECT ROW_NUMBER() OVER (PARTITION BY "active" ORDER BY "age" DESC NULLS LAST) AS "place", SUM("age") OVER () AS "total" FROM "users"`,
+          []
+        ],
+        postgres: [
+          `SELECT ROW_NUMBER() OVER (PARTITION BY "active" ORDER BY "age" DESC NULLS LAST) AS "place", SUM("age") OVER () AS "total" FROM "users"`,
+          []
+        ],
+        mysql: [
+          "SELECT ROW_NUMBER() OVER (PARTITION BY `active` ORDER BY `age` IS NULL ASC, `age` DESC) AS `place`, SUM(`age`) OVER () AS `total` FROM `users`",
+          []
+        ]
+      }
+    )
+    expect(() => Expr.over(Users.c.age)).toThrow(/aggregate/)
+    expect(() => Expr.over(Expr.countDistinct(Users.c.age))).toThrow(/DISTINCT/)
+  })
+
   it("NUL in text is Unsupported on PostgreSQL, bound as data elsewhere", () => {
     const q = Query.from(Users).pipe(Query.only("id"), Query.where({ name: "a\u0000b" }))
     expect(compileError(q, Dialect.postgres)).toMatchObject({ _tag: "Unsupported", dialect: "postgres" })

@@ -320,6 +320,33 @@ for (const c of cases("query_read")) {
           expect(long.map((u) => u.name)).toEqual(["Cid"])
         }))
 
+      it.effect("window functions: rankings per partition, ties, running and partition totals", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const rows = yield* Query.all(Query.from(Posts).pipe(
+            Query.select({
+              title: Posts.c.title,
+              place: Expr.rowNumber({ partitionBy: [Posts.c.authorId], orderBy: [Query.desc(Posts.c.views)] }),
+              rank: Expr.rank({ orderBy: [Posts.c.authorId] }),
+              dense: Expr.denseRank({ orderBy: [Posts.c.authorId] }),
+              authorViews: Expr.over(Expr.sum(Posts.c.views), { partitionBy: [Posts.c.authorId] }),
+              running: Expr.over(Expr.count(), { orderBy: [Posts.c.id] })
+            }),
+            Query.orderBy(Posts.c.id)
+          ))
+          expect(rows).toEqual([
+            { title: "a1", place: 1, rank: 1, dense: 1, authorViews: 9007199254740998n, running: 1 },
+            { title: "a2", place: 2, rank: 1, dense: 1, authorViews: 9007199254740998n, running: 2 },
+            { title: "c1", place: 1, rank: 3, dense: 2, authorViews: 7n, running: 3 }
+          ])
+          // ordering by a window function
+          const byPlace = yield* Query.all(Query.from(Posts).pipe(
+            Query.select({ title: Posts.c.title }),
+            Query.orderBy(Query.desc(Expr.rowNumber({ orderBy: [Posts.c.title] })))
+          ))
+          expect(byPlace.map((r) => r.title)).toEqual(["c1", "a2", "a1"])
+        }))
+
       it.effect("stream reads rows in order", () =>
         Effect.gen(function*() {
           yield* seed

@@ -52,6 +52,11 @@ describe("Types", () => {
     }>()
     // @ts-expect-error: text functions take text
     Expr.length(Users.c.age)
+    const windows = Query.from(Posts).pipe(Query.select({
+      place: Expr.rowNumber({ partitionBy: [Posts.c.authorId] }),
+      total: Expr.over(Expr.sum(Posts.c.views), { orderBy: [Posts.c.id] })
+    }))
+    expectTypeOf<Query.Row<typeof windows>>().toEqualTypeOf<{ readonly place: number; readonly total: bigint | null }>()
   })
 
   it("execution results", () => {

@@ -85,6 +85,8 @@ export const typeOf = (expr: Ast.Expr): Values.ValueType | undefined => {
       return expr.op === "/" ? Values.types.float : typeOf(expr.left) ?? typeOf(expr.right)
     case "Call":
       return callType(expr)
+    case "Window":
+      return typeof expr.fn === "string" ? Values.types.count : typeOf(expr.fn)
     case "Case": {
       const typed = [...expr.branches.map(([, value]) => value), ...(expr.otherwise === undefined ? [] : [expr.otherwise])]
         .map(typeOf).find((t) => t !== undefined)
@@ -142,6 +144,26 @@ const call = (ctx: Ctx, expr: Ast.Call): string => {
     default:
       return `${expr.fn}(${args.join(", ")})`
   }
+}
+
+/** One ORDER BY term; NULLS FIRST / LAST emulated where the dialect lacks it. */
+export const orderBy = (ctx: Ctx, order: Ast.Order): string => {
+  const direction = order.direction === "asc" ? "ASC" : "DESC"
+  if (order.nulls === undefined) return `${compile(ctx, order.expr)} ${direction}`
+  if (ctx.dialect.nullsOrdering) return `${compile(ctx, order.expr)} ${direction} NULLS ${order.nulls.toUpperCase()}`
+  // emulated: sort on IS NULL first (true sorts after false)
+  const isNull = `${compile(ctx, order.expr)} IS NULL ${order.nulls === "first" ? "DESC" : "ASC"}`
+  return `${isNull}, ${compile(ctx, order.expr)} ${direction}`
+}
+
+/** `fn OVER (PARTITION BY … ORDER BY …)`. */
+const windowSql = (ctx: Ctx, expr: Ast.Window): string => {
+  const fn = typeof expr.fn === "string" ? `${expr.fn}()` : compile(ctx, expr.fn)
+  const parts = [
+    ...(expr.partitionBy.length > 0 ? [`PARTITION BY ${expr.partitionBy.map((e) => compile(ctx, e)).join(", ")}`] : []),
+    ...(expr.orderBy.length > 0 ? [`ORDER BY ${expr.orderBy.map((o) => orderBy(ctx, o)).join(", ")}`] : [])
+  ]
+  return `${fn} OVER (${parts.join(" ")})`
 }
 
 /** A value or parameter meeting an expression of type `hint`. */
@@ -263,6 +285,8 @@ export const compile = (ctx: Ctx, expr: Ast.Expr): string => {
       return expr.arg === undefined
         ? `${expr.fn}(*)`
         : `${expr.fn}(${expr.distinct ? "DISTINCT " : ""}${compile(ctx, expr.arg)})`
+    case "Window":
+      return windowSql(ctx, expr)
     case "Exists":
       return `${expr.negated ? "NOT " : ""}EXISTS (${ctx.nested({ ...expr.query, projection: one })})`
     case "Subquery":

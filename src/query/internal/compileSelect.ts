@@ -5,7 +5,7 @@
 import * as Table from "../../schema/Table.js"
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
-import { compile, condition, Ctx, type Slot, typeOf } from "./compileExpr.js"
+import { compile, condition, Ctx, orderBy, type Slot, typeOf } from "./compileExpr.js"
 import { tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
 import { memoized } from "./memo.js"
@@ -87,15 +87,6 @@ const selection = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readon
     ...select.joins.map((j, i) => segment(j.table, undefined, `${i + 1}.`, j.kind === "left"))
   ]
   return { sql: segs.map((s) => columnsOf(ctx, s)).join(", "), layout: { _tag: "Rows", segments: segs } }
-}
-
-const orderBy = (ctx: Ctx, order: Ast.Order): string => {
-  const direction = order.direction === "asc" ? "ASC" : "DESC"
-  if (order.nulls === undefined) return `${compile(ctx, order.expr)} ${direction}`
-  if (ctx.dialect.nullsOrdering) return `${compile(ctx, order.expr)} ${direction} NULLS ${order.nulls.toUpperCase()}`
-  // emulated: sort on IS NULL first (true sorts after false)
-  const isNull = `${compile(ctx, order.expr)} IS NULL ${order.nulls === "first" ? "DESC" : "ASC"}`
-  return `${isNull}, ${compile(ctx, order.expr)} ${direction}`
 }
 
 const bound = (ctx: Ctx, node: Ast.Value | Ast.Param | Ast.Raw): string =>

@@ -67,6 +67,13 @@ const retarget = (expr: Ast.Expr, from: string, to: string, where: string): Ast.
         return e.arg === undefined ? e : { ...e, arg: go(e.arg) }
       case "Raw":
         return { ...e, values: e.values.map(go) }
+      case "Window":
+        return {
+          ...e,
+          fn: typeof e.fn === "string" ? e.fn : go(e.fn) as Ast.Aggregate,
+          partitionBy: e.partitionBy.map(go),
+          orderBy: e.orderBy.map((o) => ({ ...o, expr: go(o.expr) }))
+        }
       case "Case":
         return {
           ...e,
