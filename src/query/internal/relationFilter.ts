@@ -6,6 +6,7 @@
 import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import * as Lookup from "../Lookup.js"
+import { memoized } from "./memo.js"
 import { correlation, type Link, throughJoin } from "./relationDef.js"
 
 /**
@@ -19,10 +20,15 @@ const inner = (link: Link): Link => {
     throw new Error(`Relation ${link.source.name}.${link.name}: filters and counts through the source table itself are not supported`)
   }
   if (link.target.name !== link.source.name) return link
-  const target = Table.alias(link.target, `${link.target.name}__${link.name}`)
-  const match = link.through === undefined ? target.c[link.match.def.field as keyof typeof target.c] : link.match
-  return { ...link, target, match }
+  // one alias per link, so that every query over it shares its compiled parts
+  return aliased(link, "inner", () => {
+    const target = Table.alias(link.target, `${link.target.name}__${link.name}`)
+    const match = link.through === undefined ? target.c[link.match.def.field as keyof typeof target.c] : link.match
+    return { ...link, target, match }
+  })
 }
+
+const aliased = memoized<Link, Link>()
 
 /**
  * A condition on the related rows: a lookup over the related table, or an
