@@ -89,24 +89,10 @@ export const openTransactions = (db: Database) =>
     })
 
 /**
- * Our connections the server is running a statement for (other than the one
- * asking). A MariaDB session runs a prepared statement as `Execute`, a plain
- * one as `Query`, and between statements it is `Sleep`.
+ * The server's ids of our connections running a statement (other than the
+ * one asking). A MariaDB session runs a prepared statement as `Execute`, a
+ * plain one as `Query`, and between statements it is `Sleep`.
  */
-export const runningStatements = (db: Database) =>
-  Effect.map(
-    db.all({
-      sql: db.dialect.name === "postgres"
-        ? "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" +
-          " AND state = 'active'"
-        : "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()" +
-          " AND COMMAND <> 'Sleep'",
-      params: []
-    }),
-    (rows) => Number(rows[0].n)
-  )
-
-/** The server's ids of our connections running a statement (other than the one asking). */
 export const runningIds = (db: Database) =>
   Effect.map(
     db.all({
@@ -119,6 +105,9 @@ export const runningIds = (db: Database) =>
     }),
     (rows) => rows.map((row) => Number(row.id))
   )
+
+/** How many of our connections the server is running a statement for (other than the one asking). */
+export const runningStatements = (db: Database) => Effect.map(runningIds(db), (ids) => ids.length)
 
 /** The server's id of the connection a statement runs on. */
 export const connectionId = (db: Database) =>
