@@ -23,13 +23,13 @@ export interface CanReadNow {
   readonly [ReadNow]: ReadNowFn
 }
 
-/** `db.all(statement)`, run now where the database can. */
+/** `db.all(statement)`, run now where the database can and the running fiber is known. */
 export const allNow = (
   db: Database,
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined,
   statement: Statement
 ): Effect.Effect<ReadonlyArray<Row>, DatabaseError> =>
-  ReadNow in db ? (db as Database & CanReadNow)[ReadNow](fiber, statement) : db.all(statement)
+  fiber !== undefined && ReadNow in db ? (db as Database & CanReadNow)[ReadNow](fiber, statement) : db.all(statement)
 
 /**
  * `Effect.flatMap(Database, (db) => f(db, fiber))` in one step: the service

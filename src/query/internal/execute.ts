@@ -48,7 +48,7 @@ export const get = (db: Database, self: Readable, args: Args, fiber?: Running): 
       const plan = selectPlan(ast, "get", db.dialect)
       const statement = bind(plan.statement, args)
       return decodeWith(
-        fiber === undefined ? db.all(statement) : allNow(db, fiber, statement),
+        allNow(db, fiber, statement),
         (rows): Either.Either<unknown, QueryError.QueryError> =>
           rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
       )

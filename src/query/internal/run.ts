@@ -32,7 +32,7 @@ export const read = (
   guard(() => {
     const p = plan()
     const statement = bind(p.statement, args)
-    return decodeWith(fiber === undefined ? db.all(statement) : allNow(db, fiber, statement), p.decodeRows)
+    return decodeWith(allNow(db, fiber, statement), p.decodeRows)
   })
 
 /** `Effect.flatMap(rows, decode)`, decoded at once when the rows are already here (an `Exit`). */
