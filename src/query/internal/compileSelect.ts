@@ -154,14 +154,25 @@ const rowNumber = (ctx: Ctx, select: Ast.Select, by: Ast.Expr): string => {
   return `ROW_NUMBER() OVER (PARTITION BY ${compile(ctx, by)}${over})`
 }
 
-/** A per-partition LIMIT / OFFSET: known numbers, compiled into the SQL (they shape the statement). */
-const sliceBound = (node: Ast.Value | Ast.Param | Ast.Raw | undefined, what: string): number | undefined => {
+/**
+ * A LIMIT / OFFSET as a number known when the statement is built: undefined
+ * when there is none, null when it is not one (a parameter, a negative or
+ * fractional value).
+ */
+export const knownCount = (node: Ast.Select["limit"]): number | undefined | null => {
   if (node === undefined) return undefined
   if (node._tag === "Value" && typeof node.value === "number" && Number.isSafeInteger(node.value) && node.value >= 0) {
     return node.value
   }
-  if (node._tag === "Raw" && node.values.length === 0 && /^\d+$/.test(node.strings.join(""))) return Number(node.strings.join(""))
-  throw new Error(`a ${what} applied per related row's key must be a non-negative integer, not a parameter`)
+  const text = node._tag === "Raw" && node.values.length === 0 ? node.strings.join("") : ""
+  return /^\d+$/.test(text) ? Number(text) : null
+}
+
+/** A per-partition LIMIT / OFFSET: known numbers, compiled into the SQL (they shape the statement). */
+const sliceBound = (node: Ast.Select["limit"], what: string): number | undefined => {
+  const count = knownCount(node)
+  if (count === null) throw new Error(`a ${what} applied per related row's key must be a non-negative integer, not a parameter`)
+  return count
 }
 
 /** The numbered rows of `inner`, sliced per partition, in partition order. */

@@ -13,7 +13,7 @@ import type { Dialect } from "../Dialect.js"
 import * as QueryError from "../QueryError.js"
 import { bind, guard } from "./bind.js"
 import { typeOf } from "./compileExpr.js"
-import { type Compiled, compileSelect, segment } from "./compileSelect.js"
+import { type Compiled, compileSelect, knownCount, segment } from "./compileSelect.js"
 import { type DecodeRow, rowDecoder, segmentDecoder } from "./decode.js"
 import { keyOf, keyValue, type Link, throughJoin } from "./relationDef.js"
 import { memoized } from "./memo.js"
@@ -80,10 +80,6 @@ const baseShape = (plan: Plan): Shape => {
   return s
 }
 
-const isCount = (node: Ast.Select["limit"]): boolean =>
-  node === undefined ||
-  (node._tag === "Value" && typeof node.value === "number" && Number.isSafeInteger(node.value) && node.value >= 0)
-
 /**
  * Rows read by key must stay one row per table row, whatever the batch: no
  * grouping, projection or joins. LIMIT / OFFSET apply to each key's rows
@@ -91,7 +87,7 @@ const isCount = (node: Ast.Select["limit"]): boolean =>
  */
 export const checkKeyed = (plan: Plan, what: string): void => {
   const s = plan.select
-  const problem = !isCount(s.limit) || !isCount(s.offset)
+  const problem = knownCount(s.limit) === null || knownCount(s.offset) === null
     ? "a parameter as LIMIT / OFFSET (per key they must be numbers)"
     : s.groupBy.length > 0 || s.having !== undefined
     ? "GROUP BY / HAVING"
