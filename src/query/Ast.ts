@@ -356,7 +356,7 @@ export const isExpr = (u: unknown): u is Expr =>
  * @since 0.1.0
  * @category statements
  */
-export type { Conflict, Delete, Insert, Join, Lock, Order, RawQuery, Select, Statement, Update } from "./QueryNode.js"
+export type { Compound, Conflict, Delete, Insert, Join, Lock, Order, RawQuery, Select, Statement, Update } from "./QueryNode.js"
 
 /**
  * Statement constructors.

@@ -114,7 +114,7 @@ export const aggregate: {
  * @since 0.1.0
  * @category execution
  */
-export const stream = <Q extends Query.Select<any, any, any> | Query.Raw<any>>(
+export const stream = <Q extends Query.Select<any, any, any> | Query.Raw<any> | Query.Compound<any>>(
   self: Q
 ): Stream.Stream<Query.Row<Q>, Failure, Database> =>
   Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, self, undefined))) as any

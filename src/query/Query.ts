@@ -115,6 +115,18 @@ export interface Raw<out A> extends Pipeable.Pipeable {
 }
 
 /**
+ * SELECTs combined by `union`, `unionAll`, `intersect` or `except`; rows of `A`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Compound<out A> extends Pipeable.Pipeable {
+  readonly [TypeId]: { readonly _A: Types.Covariant<A> }
+  readonly _tag: "Compound"
+  readonly ast: Ast.Compound
+}
+
+/**
  * A write (run for its effect).
  *
  * @since 0.1.0
@@ -128,7 +140,7 @@ export type Write<T extends Table.Any = any> = Insert<T> | Update<T> | Delete<T>
  * @since 0.1.0
  * @category models
  */
-export type Readable = Select<any, any, any> | Returning<any> | Raw<any>
+export type Readable = Select<any, any, any> | Returning<any> | Raw<any> | Compound<any>
 
 /**
  * Anything that takes a WHERE.
@@ -155,6 +167,7 @@ export type Any = Readable | Write
 export type Row<Q> = Q extends Select<infer A, any, infer J> ? J extends readonly [] ? A : readonly [A, ...J]
   : Q extends Returning<infer A> ? A
   : Q extends Raw<infer A> ? A
+  : Q extends Compound<infer A> ? A
   : never
 
 /**
@@ -401,6 +414,14 @@ export const raw = <A, I>(schema: Schema.Schema<A, I, never>) =>
     sql: { _tag: "Raw", strings: [...strings], values: values.map(Ast.lift) },
     schema
   })
+
+/**
+ * Set operations: `union`, `unionAll`, `intersect`, `except`.
+ *
+ * @since 0.1.0
+ * @category combining
+ */
+export * from "./Compound.js"
 
 /**
  * Row locks: `forUpdate`, `forShare` and their `LockOptions`.

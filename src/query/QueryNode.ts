@@ -147,10 +147,26 @@ export interface RawQuery {
 }
 
 /**
+ * SELECTs combined: `UNION [ALL]`, `INTERSECT`, `EXCEPT`. The rows are the
+ * first member's; the result is ordered by its result keys and sliced.
+ *
  * @since 0.1.0
  * @category statements
  */
-export type Statement = Select | Insert | Update | Delete | RawQuery
+export interface Compound {
+  readonly _tag: "Compound"
+  readonly op: "UNION" | "UNION ALL" | "INTERSECT" | "EXCEPT"
+  readonly members: ReadonlyArray<Select>
+  readonly orderBy: ReadonlyArray<readonly [key: string, direction: "asc" | "desc"]>
+  readonly limit: Value | undefined
+  readonly offset: Value | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category statements
+ */
+export type Statement = Select | Insert | Update | Delete | RawQuery | Compound
 
 /**
  * A SELECT of every row of a table.

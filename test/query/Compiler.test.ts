@@ -383,6 +383,32 @@ describe("Compiler: typed failures", () => {
     expect(() => Expr.over(Expr.countDistinct(Users.c.age))).toThrow(/DISTINCT/)
   })
 
+  it("set operations: sliced members read as derived tables, the compound ordered by result keys", () => {
+    golden(
+      Query.union([
+        Query.from(Users).pipe(Query.only("id", "name"), Query.where({ age: 1 })),
+        Query.from(Users).pipe(Query.only("id", "name"), Query.orderBy(Users.c.age), Query.limit(2))
+      ], { orderBy: [["name", "desc"]], limit: 5 }),
+      {
+        sqlite: [
+          `SELECT "id", "name" FROM "users" WHERE "age" = ? UNION SELECT * FROM (SELECT "id", "name" FROM "users" ORDER BY "age" ASC LIMIT ?) "$m1" ORDER BY "name" DESC LIMIT ?`,
+          [1, 2, 5]
+        ],
+        postgres: [
+          `SELECT "id", "name" FROM "users" WHERE "age" = $1 UNION SELECT * FROM (SELECT "id", "name" FROM "users" ORDER BY "age" ASC LIMIT $2) "$m1" ORDER BY "name" DESC LIMIT $3`,
+          [1, 2, 5]
+        ],
+        mysql: [
+          "SELECT `id`, `name` FROM `users` WHERE `age` = ? UNION SELECT * FROM (SELECT `id`, `name` FROM `users` ORDER BY `age` ASC LIMIT ?) `$m1` ORDER BY `name` DESC LIMIT ?",
+          [1, 2, 5]
+        ]
+      }
+    )
+    expect(() => Query.union([Query.from(Users), Query.from(Users).pipe(Query.only("id"))])).toThrow(/same columns/)
+    expect(() => Query.except([Query.from(Users).pipe(Query.innerJoin(Posts, Expr.eq(Posts.c.authorId, Users.c.id))) as any, Query.from(Users)]))
+      .toThrow(/joins/)
+  })
+
   it("NUL in text is Unsupported on PostgreSQL, bound as data elsewhere", () => {
     const q = Query.from(Users).pipe(Query.only("id"), Query.where({ name: "a\u0000b" }))
     expect(compileError(q, Dialect.postgres)).toMatchObject({ _tag: "Unsupported", dialect: "postgres" })

@@ -347,6 +347,36 @@ for (const c of cases("query_read")) {
           expect(byPlace.map((r) => r.title)).toEqual(["c1", "a2", "a1"])
         }))
 
+      it.effect("set operations: union (members ordered and sliced), union all, intersect, except, projections", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const byAge = Query.from(Users).pipe(Query.where({ age: { isNull: false } }))
+          const ends = yield* Query.all(Query.union([
+            byAge.pipe(Query.orderBy(Users.c.age), Query.limit(1)),
+            byAge.pipe(Query.orderBy(Query.desc(Users.c.age)), Query.limit(1))
+          ], { orderBy: ["name"] }))
+          expect(ends.map((u) => u.name)).toEqual(["Cid", "Dee"])
+          expect(ends[0]).toEqual(yield* Query.get(Query.from(Users).pipe(Query.where({ name: "Cid" }))))
+          const active = Query.from(Users).pipe(Query.where({ active: true }))
+          const adults = Query.from(Users).pipe(Query.where({ age: { gte: 18 } }))
+          const both = yield* Query.all(Query.intersect([active, adults], { orderBy: [["name", "desc"]] }))
+          expect(both.map((u) => u.name)).toEqual(["Dee", "Ann"])
+          const notActive = yield* Query.all(Query.except([Query.from(Users), active]))
+          expect(notActive.map((u) => u.name)).toEqual(["bob"])
+          const twice = yield* Query.all(Query.unionAll([active.pipe(Query.only("name")), active.pipe(Query.only("name"))]))
+          expect(twice.map((u) => u.name).sort()).toEqual(["Ann", "Ann", "Cid", "Cid", "Dee", "Dee"])
+          // projections with the same keys, from different tables; paged; streamed; one row with get
+          const labels = Query.union([
+            Query.from(Users).pipe(Query.select({ label: Users.c.name })),
+            Query.from(Posts).pipe(Query.select({ label: Posts.c.title }))
+          ], { orderBy: ["label"], limit: 3, offset: 1 })
+          expect((yield* Query.all(labels)).map((r) => r.label)).toEqual(["Cid", "Dee", "a1"])
+          const streamed = yield* Stream.runCollect(Query.stream(labels))
+          expect(Chunk.toReadonlyArray(streamed).map((r) => r.label)).toEqual(["Cid", "Dee", "a1"])
+          const one = yield* Query.get(Query.union([active.pipe(Query.where({ name: "Ann" })), adults.pipe(Query.where({ name: "Ann" }))]))
+          expect(one.name).toBe("Ann")
+        }))
+
       it.effect("stream reads rows in order", () =>
         Effect.gen(function*() {
           yield* seed

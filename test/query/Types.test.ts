@@ -57,6 +57,10 @@ describe("Types", () => {
       total: Expr.over(Expr.sum(Posts.c.views), { orderBy: [Posts.c.id] })
     }))
     expectTypeOf<Query.Row<typeof windows>>().toEqualTypeOf<{ readonly place: number; readonly total: bigint | null }>()
+    const combined = Query.union([Query.from(Users), Query.from(Users).pipe(Query.where({ active: true }))], { orderBy: ["name"] })
+    expectTypeOf<Query.Row<typeof combined>>().toEqualTypeOf<User>()
+    // @ts-expect-error: the compound is ordered by its result keys
+    Query.union([Query.from(Users), Query.from(Users)], { orderBy: ["nope"] })
   })
 
   it("execution results", () => {

@@ -194,6 +194,30 @@ export const compileSelect = (dialect: Dialect, select: Ast.Select): CompiledSel
   return { sql, params: ctx.params, slots: ctx.slots, layout }
 }
 
+/**
+ * Compile SELECTs combined by UNION / INTERSECT / EXCEPT. A member with its
+ * own ORDER BY, LIMIT or OFFSET is read as a derived table (SQLite allows
+ * them on no member of a compound); the compound is ordered by result keys.
+ */
+export const compileCompound = (dialect: Dialect, compound: Ast.Compound): CompiledSelect => {
+  const ctx = context(dialect)
+  let layout: Layout | undefined
+  const members = compound.members.map((member, i) => {
+    const compiled = selectWithLayout(ctx, member)
+    layout ??= compiled.layout
+    const sliced = member.orderBy.length > 0 || member.limit !== undefined || member.offset !== undefined
+    return sliced ? `SELECT * FROM (${compiled.sql}) ${ctx.quote(`$m${i}`)}` : compiled.sql
+  })
+  let sql = members.join(` ${compound.op} `)
+  if (compound.orderBy.length > 0) {
+    sql += ` ORDER BY ${compound.orderBy.map(([key, direction]) => `${ctx.quote(key)} ${direction === "asc" ? "ASC" : "DESC"}`).join(", ")}`
+  }
+  if (compound.limit !== undefined) sql += ` LIMIT ${bound(ctx, compound.limit)}`
+  else if (compound.offset !== undefined && dialect.limitForOffsetOnly !== undefined) sql += ` LIMIT ${dialect.limitForOffsetOnly}`
+  if (compound.offset !== undefined) sql += ` OFFSET ${bound(ctx, compound.offset)}`
+  return { sql, params: ctx.params, slots: ctx.slots, layout: layout! }
+}
+
 /** `SELECT COUNT(*)` of a query's rows (wrapping it when it groups, limits or is distinct). */
 export const compileCount = (dialect: Dialect, select: Ast.Select): Compiled => {
   const ctx = context(dialect)

@@ -12,14 +12,14 @@ import * as QueryError from "../QueryError.js"
 import { type Args, bind, guard } from "./bind.js"
 import type { Compiled } from "./compileSelect.js"
 import { compileDelete, compileUpdate } from "./compileWrite.js"
-import { aggregatePlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
+import { aggregatePlan, compoundPlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
 import { decodeWith, read, runReturning, runWrite, single } from "./run.js"
 import * as Values from "./values.js"
 
 type Failure = QueryError.QueryError | DatabaseError
 /** The fiber running the query, when the caller has it: reads are then asked for at once. */
 type Running = Fiber.RuntimeFiber<unknown, unknown>
-type Readable = { readonly _tag: "Select" | "Returning" | "Raw"; readonly ast: Ast.Statement }
+type Readable = { readonly _tag: "Select" | "Returning" | "Raw" | "Compound"; readonly ast: Ast.Statement }
 
 /** Every row of a readable query. */
 export const all = (db: Database, self: Readable, args: Args, fiber?: Running): Effect.Effect<Array<unknown>, Failure> => {
@@ -29,6 +29,8 @@ export const all = (db: Database, self: Readable, args: Args, fiber?: Running): 
       return read(db, () => selectPlan(ast, "all", db.dialect), args, fiber)
     case "RawQuery":
       return read(db, () => rawPlan(ast, db.dialect), args, fiber)
+    case "Compound":
+      return read(db, () => compoundPlan(ast, db.dialect), args, fiber)
     case "Insert":
     case "Update":
     case "Delete":
@@ -54,7 +56,7 @@ export const get = (db: Database, self: Readable, args: Args, fiber?: Running): 
       )
     })
   }
-  const table = ast._tag === "RawQuery" ? undefined : ast.table.name
+  const table = ast._tag === "RawQuery" ? undefined : ast._tag === "Compound" ? ast.members[0].from.name : ast.table.name
   return Effect.flatMap(all(db, self, args, fiber), (rows) => single(rows, table, undefined))
 }
 
@@ -94,6 +96,8 @@ export const stream = (db: Database, self: Readable, args: Args): Stream.Stream<
       ? selectPlan(ast, "all", db.dialect)
       : ast._tag === "RawQuery"
       ? rawPlan(ast, db.dialect)
+      : ast._tag === "Compound"
+      ? compoundPlan(ast, db.dialect)
       : Values.unsupported(db.dialect, "streaming the rows of a write")
     // decoded a chunk at a time: a per-row effect costs more than the decoding itself
     return Stream.mapChunksEffect(
@@ -124,6 +128,8 @@ const compiled = (ast: Ast.Statement, dialect: Dialect): Either.Either<Compiled,
         return Either.right(selectPlan(ast, "all", dialect).statement)
       case "RawQuery":
         return Either.right(rawPlan(ast, dialect).statement)
+      case "Compound":
+        return Either.right(compoundPlan(ast, dialect).statement)
       case "Insert":
         return Either.right(insertPlan(ast, dialect)[0] ?? { sql: "", params: [], slots: [] })
       case "Update":

@@ -8,7 +8,7 @@ import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import type { Dialect } from "../Dialect.js"
 import type { Compiled, Layout } from "./compileSelect.js"
-import { compileCount, compileSelect } from "./compileSelect.js"
+import { compileCompound, compileCount, compileSelect } from "./compileSelect.js"
 import { compileInsert, compileRaw, type InsertChunk, returningSegment } from "./compileWrite.js"
 import { type DecodeRow, type DecodeRows, rawDecoder, rowDecoder, rowsDecoder, segmentDecoder } from "./decode.js"
 import * as Values from "./values.js"
@@ -108,6 +108,13 @@ export const selectPlan = (select: Ast.Select, mode: ReadMode, dialect: Dialect)
   memo(select, `${mode}:${dialect.name}`, () => {
     const compiled = compileSelect(dialect, variant(select, mode))
     return readPlan(dialect, compiled, compiled.layout, select.from.name)
+  })
+
+/** The plan reading SELECTs combined (UNION, INTERSECT, EXCEPT), decoded as the first one's rows. */
+export const compoundPlan = (compound: Ast.Compound, dialect: Dialect): ReadPlan =>
+  memo(compound, dialect.name, () => {
+    const compiled = compileCompound(dialect, compound)
+    return readPlan(dialect, compiled, compiled.layout, compound.members[0].from.name)
   })
 
 /** The plan counting a SELECT's rows. */
