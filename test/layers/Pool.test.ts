@@ -108,6 +108,8 @@ describe.each(pooled)("%s pool", (kind) => {
       // Waiting for a connection can be interrupted, and the connection it would have had is not lost.
       const timedOut = yield* Effect.either(Effect.timeout(db.all({ sql: "SELECT 1 AS one", params: [] }), "100 millis"))
       expect(timedOut._tag).toBe("Left")
+      const txTimedOut = yield* Effect.either(Effect.timeout(db.transaction(Effect.void), "100 millis"))
+      expect(txTimedOut._tag).toBe("Left")
 
       const waiting = yield* Effect.fork(db.all({ sql: "SELECT 1 AS one", params: [] }))
       // Both connections are held: nothing can answer it (longer than a connect timeout would allow, too).

@@ -196,6 +196,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     pooled: (sql, params, rawResult) =>
       pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
     idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
+    take: undefined,
     expired: (conn) => {
       const c = raw(conn)
       return c !== undefined && session.expired(c)

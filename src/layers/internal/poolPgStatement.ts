@@ -9,7 +9,7 @@
  * @internal
  */
 import { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Effect, Scope } from "effect"
 import type * as Pg from "pg"
 import { classify } from "./classifyPostgres.js"
 
@@ -80,4 +80,47 @@ export const pooledStatement = (
       if (c === undefined) return Effect.void
       return Effect.ensuring(cancel(pool, c), Effect.sync(() => giveBack()))
     })
+  })
+
+/**
+ * Take a client from pg's pool for the current scope, in one interruptible
+ * step and without a fiber of its own: its release is registered in the
+ * scope before the wait begins (so no interruption can leak it), an
+ * interrupted wait gives the client back when it comes, and a client whose
+ * connection failed while held is destroyed, not given back. `wrap` makes
+ * the `@effect/sql` connection over it. @internal
+ */
+export const takeClient = <C>(pool: Pg.Pool, wrap: (client: Pg.PoolClient) => C): Effect.Effect<C, SqlError, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => {
+    const held: { release?: (err?: Error | boolean) => void; failed?: Error } = {}
+    const giveBack = Effect.sync(() => {
+      const release = held.release
+      held.release = undefined
+      release?.(held.failed)
+    })
+    return Effect.zipRight(
+      Scope.addFinalizer(scope, giveBack),
+      Effect.async<C, SqlError>((resume) => {
+        let abandoned = false
+        pool.connect((err, client, release) => {
+          if (err || client === undefined) {
+            if (!abandoned) resume(Effect.fail(new SqlError({ cause: err, message: "Failed to acquire connection" })))
+            return
+          }
+          if (abandoned) return release()
+          const onError = (cause: Error) => {
+            held.failed ??= cause
+          }
+          client.on("error", onError)
+          held.release = (e) => {
+            client.removeListener("error", onError)
+            release(e)
+          }
+          resume(Effect.succeed(wrap(client)))
+        })
+        return Effect.sync(() => {
+          abandoned = true
+        })
+      })
+    )
   })

@@ -16,8 +16,9 @@ import * as Dialect from "../../query/Dialect.js"
 import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyPostgres.js"
+import type { Connection } from "@effect/sql/SqlConnection"
 import type { Driver } from "./poolConnection.js"
-import { pooledStatement } from "./poolPgStatement.js"
+import { pooledStatement, takeClient } from "./poolPgStatement.js"
 
 /**
  * PostgreSQL-only settings.
@@ -69,6 +70,8 @@ const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: P
 /** @internal */
 export const driver = (extra: Extra): Driver => {
   let opened: Pg.Pool | undefined
+  // @effect/sql-pg's connection over one client, known from the first connection it hands out
+  let wrap: ((client: Pg.PoolClient) => Connection) | undefined
   return {
     dialect: Dialect.postgres,
     system: "postgresql",
@@ -91,7 +94,11 @@ export const driver = (extra: Extra): Driver => {
     commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
     // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
     transactionLost: () => false,
-    prepare: () => Effect.void,
+    prepare: (conn) =>
+      Effect.sync(() => {
+        const ctor = (conn as unknown as { constructor?: new(client: Pg.PoolClient) => Connection }).constructor
+        if (wrap === undefined && pgClient(conn) !== undefined && ctor !== undefined) wrap = (client) => new ctor(client)
+      }),
     // @effect/sql-pg cancels an interrupted statement itself (pg_cancel_backend).
     cancel: undefined,
     // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
@@ -105,6 +112,7 @@ export const driver = (extra: Extra): Driver => {
     expired: () => false,
     idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0,
     pooled: (sql, params, raw) =>
-      opened === undefined ? Effect.dieMessage("the pool is not open") : pooledStatement(opened, sql, params, raw)
+      opened === undefined ? Effect.dieMessage("the pool is not open") : pooledStatement(opened, sql, params, raw),
+    take: () => opened === undefined || wrap === undefined ? undefined : takeClient(opened, wrap)
   }
 }
