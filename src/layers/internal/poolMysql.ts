@@ -22,7 +22,7 @@ import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyMysql.js"
 import type { Driver } from "./poolConnection.js"
-import { destroyConnection, pooledStatement, type Session } from "./poolMysqlStatement.js"
+import { destroyConnection, pooledStatement, type Session, takeConnection } from "./poolMysqlStatement.js"
 
 /**
  * MySQL-only settings: extra mysql2 pool options (ssl, socketPath, …).
@@ -116,6 +116,8 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
   const born = new WeakMap<object, number>()
   // mysql2's pool, known from the first connection it hands out (@effect/sql-mysql2 does not expose it).
   let pool: (Mysql.Pool & MysqlPoolState) | undefined
+  // @effect/sql-mysql2's connection over one mysql2 connection, known from the first one it hands out
+  let wrap: ((c: Mysql.PoolConnection) => Connection) | undefined
   const ttl = config.connectionTTL === undefined ? undefined : Duration.toMillis(config.connectionTTL)
   const session: Session = {
     expired: (c) => {
@@ -148,6 +150,8 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
           maxIdle: options.minConnections ?? maxConnections,
           connectTimeout: Duration.toMillis(options.connectTimeout ?? Duration.seconds(5)),
           charset: "UTF8MB4_UNICODE_CI",
+          // each connection's session is set up once (time_zone): a reset on release would undo it
+          resetOnRelease: false,
           timezone: "Z",
           dateStrings: true,
           supportBigNumbers: true,
@@ -173,6 +177,10 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     prepare: (conn) => {
       const c = raw(conn)
       pool ??= poolOf(c)
+      if (wrap === undefined && c !== undefined) {
+        const ctor = (conn as unknown as { constructor: new(c: Mysql.PoolConnection) => Connection }).constructor
+        wrap = (next) => new ctor(next)
+      }
       if (c === undefined || session.ready(c)) return Effect.void
       return Effect.map(conn.executeUnprepared(SET_UP_SESSION, [], undefined), () => session.setUp(c))
     },
@@ -196,7 +204,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     pooled: (sql, params, rawResult) =>
       pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
     idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
-    take: undefined,
+    take: () => pool === undefined || wrap === undefined ? undefined : takeConnection(pool, wrap),
     expired: (conn) => {
       const c = raw(conn)
       return c !== undefined && session.expired(c)

@@ -14,7 +14,7 @@
  * @internal
  */
 import { SqlError } from "@effect/sql/SqlError"
-import { Effect, Option } from "effect"
+import { Effect, Option, Scope } from "effect"
 import type * as Mysql from "mysql2"
 import { classify } from "./classifyMysql.js"
 
@@ -139,4 +139,42 @@ export const pooledStatement = (
         }))
       )
     })
+  })
+
+/**
+ * Take a connection from mysql2's pool for the current scope, in one
+ * interruptible step and without a fiber of its own: its release is
+ * registered in the scope before the wait begins (so no interruption can
+ * leak it), and an interrupted wait gives the connection back when it comes.
+ * `wrap` makes the `@effect/sql` connection over it. @internal
+ */
+export const takeConnection = <C>(
+  pool: Mysql.Pool,
+  wrap: (c: Mysql.PoolConnection) => C
+): Effect.Effect<C, SqlError, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => {
+    let held: Mysql.PoolConnection | undefined
+    const giveBack = Effect.sync(() => {
+      const c = held
+      held = undefined
+      c?.release()
+    })
+    return Effect.zipRight(
+      Scope.addFinalizer(scope, giveBack),
+      Effect.async<C, SqlError>((resume) => {
+        let abandoned = false
+        pool.getConnection((error, c) => {
+          if (error) {
+            if (!abandoned) resume(Effect.fail(new SqlError({ cause: error, message: "Failed to acquire connection" })))
+            return
+          }
+          if (abandoned) return c.release()
+          held = c
+          resume(Effect.succeed(wrap(c)))
+        })
+        return Effect.sync(() => {
+          abandoned = true
+        })
+      })
+    )
   })
