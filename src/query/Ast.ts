@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type * as Table from "../schema/Table.js"
-import type { Order, Select } from "./QueryNode.js"
+import type { Compound, Order, Select } from "./QueryNode.js"
 
 /**
  * A column of a table (the same shape as `Table.ColumnRef`, so `Users.c.age`
@@ -83,7 +83,8 @@ export interface In {
 export interface InQuery {
   readonly _tag: "InQuery"
   readonly expr: Expr
-  readonly query: Select
+  /** A SELECT of one column, or SELECTs of one column combined (`Query.union`, …). */
+  readonly query: Select | Compound
   readonly negated: boolean
 }
 

@@ -59,7 +59,9 @@ export type Operand<A> = NoInfer<A> | Expr<NoInfer<A> | null>
  * @since 0.1.0
  * @category models
  */
-export type Subquery<A> = Query.Select<{ readonly [field: string]: A }, any, []>
+export type Subquery<A> =
+  | Query.Select<{ readonly [field: string]: A }, any, []>
+  | Query.Compound<{ readonly [field: string]: A }>
 
 const bin = (op: Ast.CompareOp) => <A>(left: Expr<A>, right: Operand<A>): Predicate =>
   Ast.compare(op, left, Ast.lift(right))
@@ -104,12 +106,14 @@ export const lt: <A>(left: Expr<A>, right: Operand<A>) => Predicate = bin("<")
  */
 export const lte: <A>(left: Expr<A>, right: Operand<A>) => Predicate = bin("<=")
 
-const isSelect = (u: unknown): u is Query.Select<unknown, any, any> =>
-  typeof u === "object" && u !== null && (u as { ast?: { _tag?: unknown } }).ast?._tag === "Select"
+const isSubquery = (u: unknown): u is Subquery<unknown> => {
+  const tag = typeof u === "object" && u !== null ? (u as { ast?: { _tag?: unknown } }).ast?._tag : undefined
+  return tag === "Select" || tag === "Compound"
+}
 
 const membership = (negated: boolean) =>
 <A>(left: Expr<A>, values: Iterable<Operand<A>> | Subquery<NoInfer<A>>): Predicate =>
-  isSelect(values)
+  isSubquery(values)
     ? { _tag: "InQuery", expr: left, query: values.ast, negated }
     : { _tag: "In", expr: left, values: Array.from(values as Iterable<unknown>, Ast.lift), negated }
 

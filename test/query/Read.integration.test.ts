@@ -375,6 +375,15 @@ for (const c of cases("query_read")) {
           expect(Chunk.toReadonlyArray(streamed).map((r) => r.label)).toEqual(["Cid", "Dee", "a1"])
           const one = yield* Query.get(Query.union([active.pipe(Query.where({ name: "Ann" })), adults.pipe(Query.where({ name: "Ann" }))]))
           expect(one.name).toBe("Ann")
+          // as a subquery: users who wrote a post, or are called Dee
+          const ids = Query.union([
+            Query.from(Posts).pipe(Query.select({ id: Posts.c.authorId })),
+            Query.from(Users).pipe(Query.where({ name: "Dee" }), Query.select({ id: Users.c.id }))
+          ])
+          const chosen = yield* Query.all(Query.from(Users).pipe(Query.where(Expr.in(Users.c.id, ids)), Query.orderBy(Users.c.name)))
+          expect(chosen.map((u) => u.name)).toEqual(["Ann", "Cid", "Dee"])
+          const rest = yield* Query.all(Query.from(Users).pipe(Query.where(Expr.notIn(Users.c.id, ids))))
+          expect(rest.map((u) => u.name)).toEqual(["bob"])
         }))
 
       it.effect("stream reads rows in order", () =>

@@ -41,7 +41,7 @@ export class Ctx {
   constructor(
     readonly dialect: Dialect,
     /** Compiles a subquery into this context (set by the statement compiler). */
-    readonly subquery: (ctx: Ctx, select: Ast.Select) => string
+    readonly subquery: (ctx: Ctx, query: Ast.Select | Ast.Compound) => string
   ) {}
 
   bind(value: unknown): string {
@@ -65,7 +65,7 @@ export class Ctx {
   }
 
   /** Compile a nested SELECT with qualified columns. */
-  nested(select: Ast.Select): string {
+  nested(select: Ast.Select | Ast.Compound): string {
     const qualify = this.qualify
     this.qualify = true
     const sql = this.subquery(this, select)

@@ -100,8 +100,9 @@ const bound = (ctx: Ctx, node: Ast.Value | Ast.Param | Ast.Raw): string =>
 const tableSql = (ctx: Ctx, table: Table.Any): string =>
   table.alias === undefined ? ctx.quote(table.name) : `${ctx.quote(table.name)} AS ${ctx.quote(table.alias)}`
 
-/** Compile a SELECT into a context (also used for subqueries). */
-export const selectInto = (ctx: Ctx, select: Ast.Select): string => selectWithLayout(ctx, select).sql
+/** Compile a SELECT, or SELECTs combined, into a context (also used for subqueries). */
+export const selectInto = (ctx: Ctx, query: Ast.Select | Ast.Compound): string =>
+  query._tag === "Select" ? selectWithLayout(ctx, query).sql : compoundInto(ctx, query).sql
 
 const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
   tableInfo(select.from)
@@ -201,6 +202,11 @@ export const compileSelect = (dialect: Dialect, select: Ast.Select): CompiledSel
  */
 export const compileCompound = (dialect: Dialect, compound: Ast.Compound): CompiledSelect => {
   const ctx = context(dialect)
+  const { layout, sql } = compoundInto(ctx, compound)
+  return { sql, params: ctx.params, slots: ctx.slots, layout }
+}
+
+const compoundInto = (ctx: Ctx, compound: Ast.Compound): { readonly sql: string; readonly layout: Layout } => {
   let layout: Layout | undefined
   const members = compound.members.map((member, i) => {
     const compiled = selectWithLayout(ctx, member)
@@ -213,9 +219,11 @@ export const compileCompound = (dialect: Dialect, compound: Ast.Compound): Compi
     sql += ` ORDER BY ${compound.orderBy.map(([key, direction]) => `${ctx.quote(key)} ${direction === "asc" ? "ASC" : "DESC"}`).join(", ")}`
   }
   if (compound.limit !== undefined) sql += ` LIMIT ${bound(ctx, compound.limit)}`
-  else if (compound.offset !== undefined && dialect.limitForOffsetOnly !== undefined) sql += ` LIMIT ${dialect.limitForOffsetOnly}`
+  else if (compound.offset !== undefined && ctx.dialect.limitForOffsetOnly !== undefined) {
+    sql += ` LIMIT ${ctx.dialect.limitForOffsetOnly}`
+  }
   if (compound.offset !== undefined) sql += ` OFFSET ${bound(ctx, compound.offset)}`
-  return { sql, params: ctx.params, slots: ctx.slots, layout: layout! }
+  return { sql, layout: layout! }
 }
 
 /** `SELECT COUNT(*)` of a query's rows (wrapping it when it groups, limits or is distinct). */
