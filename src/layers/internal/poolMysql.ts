@@ -22,7 +22,8 @@ import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyMysql.js"
 import type { Driver } from "./poolConnection.js"
-import { destroyConnection, pooledStatement, type Session, takeConnection } from "./poolMysqlStatement.js"
+import { connectConnection, destroyConnection, pooledStatement, type Session } from "./poolMysqlStatement.js"
+import { take } from "./poolTake.js"
 
 /**
  * MySQL-only settings: extra mysql2 pool options (ssl, socketPath, …).
@@ -204,7 +205,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     pooled: (sql, params, rawResult) =>
       pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
     idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
-    take: () => pool === undefined || wrap === undefined ? undefined : takeConnection(pool, wrap),
+    take: () => pool === undefined || wrap === undefined ? undefined : take(connectConnection(pool), wrap),
     expired: (conn) => {
       const c = raw(conn)
       return c !== undefined && session.expired(c)

@@ -14,9 +14,10 @@
  * @internal
  */
 import { SqlError } from "@effect/sql/SqlError"
-import { Effect, Option, Scope } from "effect"
+import { Effect, Option } from "effect"
 import type * as Mysql from "mysql2"
 import { classify } from "./classifyMysql.js"
+import type { Taken } from "./poolTake.js"
 
 /** What the layer keeps about each physical connection's session. @internal */
 export interface Session {
@@ -141,40 +142,9 @@ export const pooledStatement = (
     })
   })
 
-/**
- * Take a connection from mysql2's pool for the current scope, in one
- * interruptible step and without a fiber of its own: its release is
- * registered in the scope before the wait begins (so no interruption can
- * leak it), and an interrupted wait gives the connection back when it comes.
- * `wrap` makes the `@effect/sql` connection over it. @internal
- */
-export const takeConnection = <C>(
-  pool: Mysql.Pool,
-  wrap: (c: Mysql.PoolConnection) => C
-): Effect.Effect<C, SqlError, Scope.Scope> =>
-  Effect.flatMap(Effect.scope, (scope) => {
-    let held: Mysql.PoolConnection | undefined
-    const giveBack = Effect.sync(() => {
-      const c = held
-      held = undefined
-      c?.release()
-    })
-    return Effect.zipRight(
-      Scope.addFinalizer(scope, giveBack),
-      Effect.async<C, SqlError>((resume) => {
-        let abandoned = false
-        pool.getConnection((error, c) => {
-          if (error) {
-            if (!abandoned) resume(Effect.fail(new SqlError({ cause: error, message: "Failed to acquire connection" })))
-            return
-          }
-          if (abandoned) return c.release()
-          held = c
-          resume(Effect.succeed(wrap(c)))
-        })
-        return Effect.sync(() => {
-          abandoned = true
-        })
-      })
-    )
-  })
+/** How mysql2's pool hands out a connection for `poolTake.take`. @internal */
+export const connectConnection = (pool: Mysql.Pool) =>
+(done: (error: unknown, taken: Taken<Mysql.PoolConnection> | undefined) => void): void =>
+  pool.getConnection((error, c) =>
+    error ? done(error, undefined) : done(undefined, { value: c, giveBack: () => c.release() })
+  )

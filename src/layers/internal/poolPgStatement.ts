@@ -9,9 +9,10 @@
  * @internal
  */
 import { SqlError } from "@effect/sql/SqlError"
-import { Effect, Scope } from "effect"
+import { Effect } from "effect"
 import type * as Pg from "pg"
 import { classify } from "./classifyPostgres.js"
+import type { Taken } from "./poolTake.js"
 
 const rowsOf = (result: Pg.QueryResult | ReadonlyArray<Pg.QueryResult>): unknown =>
   Array.isArray(result) ? result.map((r: Pg.QueryResult) => r.rows ?? []) : (result as Pg.QueryResult).rows ?? []
@@ -83,44 +84,24 @@ export const pooledStatement = (
   })
 
 /**
- * Take a client from pg's pool for the current scope, in one interruptible
- * step and without a fiber of its own: its release is registered in the
- * scope before the wait begins (so no interruption can leak it), an
- * interrupted wait gives the client back when it comes, and a client whose
- * connection failed while held is destroyed, not given back. `wrap` makes
- * the `@effect/sql` connection over it. @internal
+ * How pg's pool hands out a client for `poolTake.take`: a client whose
+ * connection fails while held is destroyed when given back, not reused.
+ * @internal
  */
-export const takeClient = <C>(pool: Pg.Pool, wrap: (client: Pg.PoolClient) => C): Effect.Effect<C, SqlError, Scope.Scope> =>
-  Effect.flatMap(Effect.scope, (scope) => {
-    const held: { release?: (err?: Error | boolean) => void; failed?: Error } = {}
-    const giveBack = Effect.sync(() => {
-      const release = held.release
-      held.release = undefined
-      release?.(held.failed)
+export const connectClient = (pool: Pg.Pool) =>
+(done: (error: unknown, taken: Taken<Pg.PoolClient> | undefined) => void): void =>
+  pool.connect((err, client, release) => {
+    if (err || client === undefined) return done(err, undefined)
+    let failed: Error | undefined
+    const onError = (cause: Error) => {
+      failed ??= cause
+    }
+    client.on("error", onError)
+    done(undefined, {
+      value: client,
+      giveBack: () => {
+        client.removeListener("error", onError)
+        release(failed)
+      }
     })
-    return Effect.zipRight(
-      Scope.addFinalizer(scope, giveBack),
-      Effect.async<C, SqlError>((resume) => {
-        let abandoned = false
-        pool.connect((err, client, release) => {
-          if (err || client === undefined) {
-            if (!abandoned) resume(Effect.fail(new SqlError({ cause: err, message: "Failed to acquire connection" })))
-            return
-          }
-          if (abandoned) return release()
-          const onError = (cause: Error) => {
-            held.failed ??= cause
-          }
-          client.on("error", onError)
-          held.release = (e) => {
-            client.removeListener("error", onError)
-            release(e)
-          }
-          resume(Effect.succeed(wrap(client)))
-        })
-        return Effect.sync(() => {
-          abandoned = true
-        })
-      })
-    )
   })

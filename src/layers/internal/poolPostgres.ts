@@ -18,7 +18,8 @@ import type { ConnectionOptions } from "../DatabaseConfig.js"
 import { classify } from "./classifyPostgres.js"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { Driver } from "./poolConnection.js"
-import { pooledStatement, takeClient } from "./poolPgStatement.js"
+import { connectClient, pooledStatement } from "./poolPgStatement.js"
+import { take } from "./poolTake.js"
 
 /**
  * PostgreSQL-only settings.
@@ -113,6 +114,6 @@ export const driver = (extra: Extra): Driver => {
     idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0,
     pooled: (sql, params, raw) =>
       opened === undefined ? Effect.dieMessage("the pool is not open") : pooledStatement(opened, sql, params, raw),
-    take: () => opened === undefined || wrap === undefined ? undefined : takeClient(opened, wrap)
+    take: () => opened === undefined || wrap === undefined ? undefined : take(connectClient(opened), wrap)
   }
 }
