@@ -19,7 +19,7 @@ export * as Ddl from "./schema/Ddl.js"
 export * as Snapshot from "./schema/Snapshot.js"
 
 /** @since 0.1.0 */
-export * as Dialect from "./query/Dialect.js"
+export * as Dialect from "./dialect/Dialect.js"
 /** @since 0.1.0 */
 export * as Expr from "./query/Expr.js"
 /** @since 0.1.0 */

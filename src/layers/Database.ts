@@ -7,7 +7,7 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, FiberRef, Schedule, type Stream } from "effect"
-import type { Dialect } from "../query/Dialect.js"
+import type { Dialect } from "../dialect/Dialect.js"
 import * as DatabaseError from "./DatabaseError.js"
 
 /**

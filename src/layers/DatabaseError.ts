@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Data, Predicate } from "effect"
-import type { DialectName } from "../query/Dialect.js"
+import type { DialectName } from "../dialect/Dialect.js"
 
 /**
  * What every classified error carries.

@@ -17,7 +17,7 @@
 import { type Either, Function } from "effect"
 import type { Statement } from "../layers/Database.js"
 import type * as Ast from "./Ast.js"
-import type { Dialect } from "./Dialect.js"
+import type { Dialect } from "../dialect/Dialect.js"
 import * as internal from "./internal/execute.js"
 import type * as Query from "./Query.js"
 import type * as QueryError from "./QueryError.js"

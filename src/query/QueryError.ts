@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Data, ParseResult, Predicate } from "effect"
-import type { DialectName } from "./Dialect.js"
+import type { DialectName } from "../dialect/Dialect.js"
 
 /**
  * `Query.get` found no row.

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { BigDecimal, DateTime } from "effect"
-import type { Dialect } from "../query/Dialect.js"
+import type { Dialect } from "../dialect/Dialect.js"
 import type * as ColumnType from "./ColumnType.js"
 
 /**

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import type { DialectName } from "../query/Dialect.js"
+import type * as Dialect from "../dialect/Dialect.js"
 
 /**
  * @since 0.1.0
@@ -24,7 +24,7 @@ export const SqlTypeId: unique symbol = Symbol.for("effect-quarry/Column/SqlType
  * @since 0.1.0
  * @category models
  */
-export type SqlType = string | { readonly [D in DialectName]?: string }
+export type SqlType = Dialect.SqlType
 
 /**
  * @since 0.1.0

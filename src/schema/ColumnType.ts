@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Option, SchemaAST as AST } from "effect"
+import type * as Dialect from "../dialect/Dialect.js"
 import * as Column from "./Column.js"
 
 /**
@@ -15,25 +16,13 @@ import * as Column from "./Column.js"
  * @since 0.1.0
  * @category models
  */
-export type Encoded = "string" | "number" | "bigint" | "date" | "datetime" | "bigdecimal" | "value"
+export type Encoded = Dialect.Encoded
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type Kind =
-  | { readonly _tag: "String"; readonly maxLength?: number | undefined }
-  | { readonly _tag: "Uuid" }
-  | { readonly _tag: "Integer" }
-  | { readonly _tag: "BigInt"; readonly encoded: Encoded }
-  | { readonly _tag: "Float" }
-  | { readonly _tag: "Decimal"; readonly precision: number; readonly scale: number; readonly encoded: Encoded }
-  | { readonly _tag: "Boolean" }
-  | { readonly _tag: "DateTime"; readonly encoded: Encoded }
-  | { readonly _tag: "Json"; readonly encoded: Encoded }
-  | { readonly _tag: "Enum"; readonly values: ReadonlyArray<string> }
-  | { readonly _tag: "Bytes" }
-  | { readonly _tag: "Custom"; readonly sqlType: Column.SqlType; readonly base: Kind }
+export type Kind = Dialect.ColumnKind
 
 /**
  * A column's kind plus whether it may hold NULL.

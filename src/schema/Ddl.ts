@@ -19,7 +19,7 @@
 import { Effect } from "effect"
 import * as Database from "../layers/Database.js"
 import type * as DatabaseError from "../layers/DatabaseError.js"
-import type { Dialect } from "../query/Dialect.js"
+import type { Dialect } from "../dialect/Dialect.js"
 import * as internal from "./internal/ddl.js"
 import type * as Table from "./Table.js"
 

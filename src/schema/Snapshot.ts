@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as Dialect from "../query/Dialect.js"
+import * as Dialect from "../dialect/Dialect.js"
 import type * as ColumnType from "./ColumnType.js"
 import * as internal from "./internal/ddl.js"
 import type * as Table from "./Table.js"

@@ -86,7 +86,7 @@ export type ForeignKeyAction = "cascade" | "set null" | "restrict" | "no action"
  */
 export type SqlDefault =
   | { readonly _tag: "Value"; readonly value: string | number | boolean | null }
-  | { readonly _tag: "Sql"; readonly sql: string | { readonly [D in import("../query/Dialect.js").DialectName]: string } }
+  | { readonly _tag: "Sql"; readonly sql: string | { readonly [D in import("../dialect/Dialect.js").DialectName]: string } }
 
 /**
  * A foreign key from one column to a column of another table.
@@ -313,7 +313,7 @@ const toDefault = (d: ColumnOptions["default"]): SqlDefault | undefined =>
  * @since 0.1.0
  * @category constructors
  */
-export const sql = (expression: string | { readonly [D in import("../query/Dialect.js").DialectName]: string }): SqlDefault => ({
+export const sql = (expression: string | { readonly [D in import("../dialect/Dialect.js").DialectName]: string }): SqlDefault => ({
   _tag: "Sql",
   sql: expression
 })

@@ -6,7 +6,7 @@
 import { Model } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import * as Relation from "../../src/query/Relation.js"

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import { Accounts, newUser, Posts, Tags, Users } from "./fixtures.js"

@@ -1,7 +1,7 @@
 import { Model } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Either, Equal, Option, Schema } from "effect"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
 import { selectPlan } from "../../src/query/internal/plan.js"
 import * as Query from "../../src/query/Query.js"

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import fc from "fast-check"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import { Posts, Tags, Users } from "./fixtures.js"

@@ -2,7 +2,7 @@
 import { expect } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { Database } from "../../src/layers/Database.js"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Query from "../../src/query/Query.js"
 import type * as QueryError from "../../src/query/QueryError.js"
 import * as Ddl from "../../src/schema/Ddl.js"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Dialect from "../../src/query/Dialect.js"
+import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Ddl from "../../src/schema/Ddl.js"
 import * as Snapshot from "../../src/schema/Snapshot.js"
 import * as F from "./fixtures.js"

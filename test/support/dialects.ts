@@ -10,7 +10,7 @@ import type { DatabaseError } from "../../src/layers/DatabaseError.js"
 import * as Mysql from "../../src/layers/Mysql.js"
 import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
-import type { DialectName } from "../../src/query/Dialect.js"
+import type { DialectName } from "../../src/dialect/Dialect.js"
 import { createDatabase, type DatabaseKind, dropDatabase, suiteDatabaseName } from "./servers.js"
 import { tempDbFile } from "./tempDir.js"
 

@@ -14,9 +14,9 @@ import type { Connection } from "@effect/sql/SqlConnection"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import { Deferred, Effect, Exit, FiberId, FiberRef, Scope, Stream } from "effect"
-import type { Dialect } from "../../query/Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import type { IsolationLevel, Row, RunResult } from "../Database.js"
-import type { ConnectionOptions } from "../DatabaseConfig.js"
+import type { ConnectionOptions } from "./connectionOptions.js"
 import * as DatabaseError from "../DatabaseError.js"
 
 /**

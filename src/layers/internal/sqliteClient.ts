@@ -15,8 +15,16 @@ import * as Statement from "@effect/sql/Statement"
 import type * as Reactivity from "@effect/experimental/Reactivity"
 import { Chunk, Effect, Stream } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
-import type { Core } from "./sqliteDatabase.js"
-import { Mode } from "./sqliteConnection.js"
+import { Mode, type Params } from "./sqliteConnection.js"
+import type * as Transaction from "./sqliteTransaction.js"
+import type { Row } from "../Database.js"
+
+/** What the `@effect/sql` adapter needs. @internal */
+export interface Core {
+  readonly read: (sql: string, params: Params, mode: Mode) => Effect.Effect<unknown, DatabaseError.DatabaseError>
+  readonly stream: (sql: string, params: Params) => Stream.Stream<Row, DatabaseError.DatabaseError>
+  readonly transaction: Transaction.Transactions["transaction"]
+}
 
 const toSqlError = (error: DatabaseError.DatabaseError): SqlError =>
   new SqlError({ cause: error, message: error.message })

@@ -18,7 +18,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import * as Dialect from "../../query/Dialect.js"
+import * as Dialect from "../../dialect/Dialect.js"
 import type { Completion, Database, Row, RunResult } from "../Database.js"
 import type * as DatabaseError from "../DatabaseError.js"
 import { classify, connectionError } from "./classifySqlite.js"
@@ -40,13 +40,6 @@ export interface Resolved {
   readonly statementCache: number
   readonly busyRetry: Schedule.Schedule<unknown, unknown>
   readonly onBatch?: ((info: { readonly size: number }) => void) | undefined
-}
-
-/** What the `@effect/sql` adapter needs. @internal */
-export interface Core {
-  readonly read: (sql: string, params: Params, mode: Mode) => Effect.Effect<unknown, DatabaseError.DatabaseError>
-  readonly stream: (sql: string, params: Params) => Stream.Stream<Row, DatabaseError.DatabaseError>
-  readonly transaction: Transaction.Transactions["transaction"]
 }
 
 const STREAM_CHUNK = 256
@@ -296,7 +289,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
         return Effect.succeed({ await: Deferred.await(done) })
       })
 
-    const core: Core = { read, stream, transaction: tx.transaction }
+    const core: SqliteClient.Core = { read, stream, transaction: tx.transaction }
     const client = yield* Effect.provideServiceEffect(SqliteClient.make(core), Reactivity.Reactivity, Reactivity.make)
 
     const database: Database & CanReadNow = {

@@ -3,7 +3,7 @@
  * produced, so every function emits its parts left to right.
  */
 import type * as Ast from "../Ast.js"
-import type { Dialect } from "../Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import { columnInfo, tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
 

@@ -4,7 +4,7 @@
  */
 import * as Table from "../../schema/Table.js"
 import type * as Ast from "../Ast.js"
-import type { Dialect } from "../Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import { compile, condition, Ctx, orderBy, type Slot, typeOf } from "./compileExpr.js"
 import { tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"

@@ -6,7 +6,7 @@
 import { Either, type ParseResult, Schema } from "effect"
 import * as Codec from "../../schema/Codec.js"
 import type { Row } from "../../layers/Database.js"
-import type { Dialect } from "../Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import * as QueryError from "../QueryError.js"
 import type { Layout, Segment } from "./compileSelect.js"
 import { Fallback, rowDecoder as fastRowDecoder } from "./fastDecode.js"

@@ -6,7 +6,7 @@
  */
 import * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
-import type { Dialect } from "../Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import type { Compiled, Layout } from "./compileSelect.js"
 import { compileCompound, compileCount, compileSelect } from "./compileSelect.js"
 import { compileInsert, compileRaw, type InsertChunk, returningSegment } from "./compileWrite.js"

@@ -6,7 +6,7 @@
 import { BigDecimal, DateTime, Either, Option, Schema } from "effect"
 import * as Codec from "../../schema/Codec.js"
 import type * as ColumnType from "../../schema/ColumnType.js"
-import type { Dialect } from "../Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import * as QueryError from "../QueryError.js"
 import { identityCheck } from "./fastDecode.js"
 import type { ColumnInfo, EncodeEither } from "./tableInfo.js"

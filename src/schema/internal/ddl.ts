@@ -1,4 +1,4 @@
-import type { Dialect } from "../../query/Dialect.js"
+import type { Dialect } from "../../dialect/Dialect.js"
 import type * as Table from "../Table.js"
 
 type ColumnDef = Table.ColumnDef

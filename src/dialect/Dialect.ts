@@ -6,13 +6,50 @@
  *
  * @since 0.1.0
  */
-import type * as ColumnType from "../schema/ColumnType.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
 export type DialectName = "sqlite" | "postgres" | "mysql"
+
+/**
+ * How a value is represented on the encoded side of its schema, which is what
+ * Quarry hands to the driver and expects back before decoding.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Encoded = "string" | "number" | "bigint" | "date" | "datetime" | "bigdecimal" | "value"
+
+/**
+ * A SQL type per dialect, or one type for all of them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SqlType = string | { readonly [D in DialectName]?: string }
+
+/**
+ * What kind of value a column holds (derived from its schema by `ColumnType`);
+ * it chooses the SQL type per dialect and how values cross the driver boundary.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ColumnKind =
+  | { readonly _tag: "String"; readonly maxLength?: number | undefined }
+  | { readonly _tag: "Uuid" }
+  | { readonly _tag: "Integer" }
+  | { readonly _tag: "BigInt"; readonly encoded: Encoded }
+  | { readonly _tag: "Float" }
+  | { readonly _tag: "Decimal"; readonly precision: number; readonly scale: number; readonly encoded: Encoded }
+  | { readonly _tag: "Boolean" }
+  | { readonly _tag: "DateTime"; readonly encoded: Encoded }
+  | { readonly _tag: "Json"; readonly encoded: Encoded }
+  | { readonly _tag: "Enum"; readonly values: ReadonlyArray<string> }
+  | { readonly _tag: "Bytes" }
+  | { readonly _tag: "Custom"; readonly sqlType: SqlType; readonly base: ColumnKind }
 
 /**
  * @since 0.1.0
@@ -37,9 +74,9 @@ export interface Dialect {
   /** How an INSERT of only default values is written. */
   readonly insertDefaultValues: string
   /** SQL type of a column of this kind. */
-  readonly columnType: (kind: ColumnType.Kind) => string
+  readonly columnType: (kind: ColumnKind) => string
   /** DDL for an auto-incrementing integer primary key column (type and constraint). */
-  readonly autoIncrementPrimaryKey: (kind: ColumnType.Kind) => string
+  readonly autoIncrementPrimaryKey: (kind: ColumnKind) => string
   /** Booleans are stored (and come back) as 0/1 integers. */
   readonly booleanAsInteger: boolean
   /** How date-times are sent to the driver. */
