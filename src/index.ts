@@ -31,11 +31,11 @@ export * as Prepared from "./query/Prepared.js"
 /** @since 0.1.0 */
 export * as QueryError from "./query/QueryError.js"
 /** @since 0.1.0 */
-export * as Repository from "./query/Repository.js"
+export * as Repository from "./orm/Repository.js"
 /** @since 0.1.0 */
-export * as Relation from "./query/Relation.js"
+export * as Relation from "./orm/Relation.js"
 /** @since 0.1.0 */
-export * as Loader from "./query/Loader.js"
+export * as Loader from "./orm/Loader.js"
 
 /** @since 0.1.0 */
 export * as Database from "./layers/Database.js"

@@ -10,7 +10,7 @@ import { users } from "../clients/drizzle-sqlite.js"
 import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
 import { CONCURRENCY, ids, range, type UserRow } from "../data/dataset.js"
 import { quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
-import * as Loader from "../../src/query/Loader.js"
+import * as Loader from "../../src/orm/Loader.js"
 import type { BatchWorkload } from "../workload.js"
 
 const SQL = "SELECT id, email, name, age, score FROM users WHERE id = ?"

@@ -14,7 +14,7 @@ import { ids, type PostRow, PREFETCH_PARENTS, type UserRow } from "../data/datas
 import { Posts, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
-import * as Relation from "../../src/query/Relation.js"
+import * as Relation from "../../src/orm/Relation.js"
 import type { BatchWorkload } from "../workload.js"
 
 const PARENTS = `SELECT id, email, name, age, score FROM users WHERE id > ? ORDER BY id LIMIT ${PREFETCH_PARENTS}`

@@ -9,9 +9,9 @@ import { type Effect, type Option, Schema } from "effect"
 import type * as Ast from "../../src/query/Ast.js"
 import * as Dialect from "../../src/dialect/Dialect.js"
 import * as Expr from "../../src/query/Expr.js"
-import * as Loader from "../../src/query/Loader.js"
+import * as Loader from "../../src/orm/Loader.js"
 import * as Query from "../../src/query/Query.js"
-import * as Relation from "../../src/query/Relation.js"
+import * as Relation from "../../src/orm/Relation.js"
 import * as Table from "../../src/schema/Table.js"
 import {
   type Author,
@@ -30,7 +30,7 @@ import {
   Tags
 } from "./Relation.fixtures.js"
 import { compileSelect } from "../../src/query/internal/compileSelect.js"
-import { golden, sqlOf } from "./support.js"
+import { golden, sqlOf } from "../query/support.js"
 
 describe("Relation: SQL of filters and counts", () => {
   it("whereHas over a has-many: EXISTS with the correlation and the lookup", () => {

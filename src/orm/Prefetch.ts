@@ -10,10 +10,10 @@
 import type { Effect, Option, Pipeable, Types } from "effect"
 import type { Database } from "../layers/Database.js"
 import type * as Table from "../schema/Table.js"
-import type { Failure } from "./Execute.js"
-import type * as Expr from "./Expr.js"
+import type { Failure } from "../query/Execute.js"
+import type * as Expr from "../query/Expr.js"
 import * as internal from "./internal/relation.js"
-import type * as Query from "./Query.js"
+import type * as Query from "../query/Query.js"
 import type { BelongsTo, Def, HasMany, ManyToMany, Relations, Target, TypeId } from "./Relation.js"
 
 /**

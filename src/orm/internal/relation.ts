@@ -5,15 +5,15 @@
 import { Effect, Option, Pipeable } from "effect"
 import { Database } from "../../layers/Database.js"
 import type * as Table from "../../schema/Table.js"
-import * as Ast from "../Ast.js"
-import * as QueryError from "../QueryError.js"
+import * as Ast from "../../query/Ast.js"
+import * as QueryError from "../../query/QueryError.js"
 import { load as batchedLoad } from "./relationBatch.js"
 import { checkNames, type Declared, linkOf, type Link, type Relations } from "./relationDef.js"
 import * as Filter from "./relationFilter.js"
 import * as Load from "./relationLoad.js"
 import * as Write from "./relationWrite.js"
-import { make as makeQuery } from "./query.js"
-import { memoized } from "./memo.js"
+import { make as makeQuery } from "../../query/internal/query.js"
+import { memoized } from "../../query/internal/memo.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("effect-quarry/Relation")

@@ -10,9 +10,9 @@ import { Effect, Schema } from "effect"
 import * as Database from "../../layers/Database.js"
 import * as Codec from "../../schema/Codec.js"
 import type * as Table from "../../schema/Table.js"
-import * as Expr from "../Expr.js"
-import * as Query from "../Query.js"
-import * as QueryError from "../QueryError.js"
+import * as Expr from "../../query/Expr.js"
+import * as Query from "../../query/Query.js"
+import * as QueryError from "../../query/QueryError.js"
 import { columnSqlType } from "../../schema/internal/ddl.js"
 
 type AnyRow = Record<string, any>

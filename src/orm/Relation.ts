@@ -44,10 +44,10 @@
 import type { Effect } from "effect"
 import type { Database } from "../layers/Database.js"
 import type * as Table from "../schema/Table.js"
-import type { Failure } from "./Execute.js"
-import type * as Expr from "./Expr.js"
+import type { Failure } from "../query/Execute.js"
+import type * as Expr from "../query/Expr.js"
 import * as internal from "./internal/relation.js"
-import type * as Lookup from "./Lookup.js"
+import type * as Lookup from "../query/Lookup.js"
 
 /**
  * Eager and lazy loading: `prefetch`, `annotate`, `all`, `first`, `get`,

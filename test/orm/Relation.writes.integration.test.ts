@@ -2,7 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, TestServices } from "effect"
 import * as Database from "../../src/layers/Database.js"
 import * as Query from "../../src/query/Query.js"
-import * as Relation from "../../src/query/Relation.js"
+import * as Relation from "../../src/orm/Relation.js"
 import * as Ddl from "../../src/schema/Ddl.js"
 import { cases } from "../support/dialects.js"
 import {

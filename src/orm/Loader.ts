@@ -27,12 +27,12 @@
 import { Effect, Option } from "effect"
 import type { Database } from "../layers/Database.js"
 import type * as Table from "../schema/Table.js"
-import * as Ast from "./Ast.js"
-import type { Failure } from "./Execute.js"
+import * as Ast from "../query/Ast.js"
+import type { Failure } from "../query/Execute.js"
 import * as Batch from "./internal/relationBatch.js"
 import { checkKeyed, fieldFetch, type Plan } from "./internal/relationLoad.js"
-import type * as Query from "./Query.js"
-import * as QueryError from "./QueryError.js"
+import type * as Query from "../query/Query.js"
+import * as QueryError from "../query/QueryError.js"
 import type * as Relation from "./Relation.js"
 
 /**

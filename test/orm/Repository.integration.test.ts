@@ -4,7 +4,7 @@ import { Chunk, Effect, Fiber, Option, Ref, Schema, Stream, TestServices } from 
 import * as Database from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
-import * as Repository from "../../src/query/Repository.js"
+import * as Repository from "../../src/orm/Repository.js"
 import * as Ddl from "../../src/schema/Ddl.js"
 import * as Table from "../../src/schema/Table.js"
 import { cases } from "../support/dialects.js"

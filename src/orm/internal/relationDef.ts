@@ -5,8 +5,8 @@
  */
 import { Option } from "effect"
 import * as Table from "../../schema/Table.js"
-import * as Ast from "../Ast.js"
-import { memoized } from "./memo.js"
+import * as Ast from "../../query/Ast.js"
+import { memoized } from "../../query/internal/memo.js"
 
 /** @internal */
 export type Kind = "HasMany" | "HasOne" | "BelongsTo" | "ManyToMany"

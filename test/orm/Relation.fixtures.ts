@@ -2,7 +2,7 @@
 import { Model } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
 import { Database, type Statement } from "../../src/layers/Database.js"
-import * as Relation from "../../src/query/Relation.js"
+import * as Relation from "../../src/orm/Relation.js"
 import * as Table from "../../src/schema/Table.js"
 
 export class Author extends Model.Class<Author>("Author")({

@@ -7,9 +7,9 @@ import { Effect } from "effect"
 import * as Database from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as Table from "../../schema/Table.js"
-import * as Expr from "../Expr.js"
-import * as Query from "../Query.js"
-import * as QueryError from "../QueryError.js"
+import * as Expr from "../../query/Expr.js"
+import * as Query from "../../query/Query.js"
+import * as QueryError from "../../query/QueryError.js"
 import { keyOf, keyValue, type Link, type Through } from "./relationDef.js"
 
 type Failure = QueryError.QueryError | DatabaseError

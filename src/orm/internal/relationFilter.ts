@@ -4,9 +4,9 @@
  * `(SELECT COUNT(*) ...)` for counts (usable in projections and ORDER BY).
  */
 import * as Table from "../../schema/Table.js"
-import * as Ast from "../Ast.js"
-import * as Lookup from "../Lookup.js"
-import { memoized } from "./memo.js"
+import * as Ast from "../../query/Ast.js"
+import * as Lookup from "../../query/Lookup.js"
+import { memoized } from "../../query/internal/memo.js"
 import { correlation, type Link, throughJoin } from "./relationDef.js"
 
 /**

@@ -38,11 +38,11 @@ import type { Effect, Stream } from "effect"
 import type { Database, RunResult } from "../layers/Database.js"
 import type { DatabaseError } from "../layers/DatabaseError.js"
 import type * as Table from "../schema/Table.js"
-import type * as Expr from "./Expr.js"
+import type * as Expr from "../query/Expr.js"
 import * as internal from "./internal/repository.js"
-import type * as Lookup from "./Lookup.js"
-import type * as Query from "./Query.js"
-import * as QueryError from "./QueryError.js"
+import type * as Lookup from "../query/Lookup.js"
+import type * as Query from "../query/Query.js"
+import * as QueryError from "../query/QueryError.js"
 
 /**
  * A change a repository made, published once committed.
@@ -140,7 +140,7 @@ export interface Repository<T extends Table.Any, E = never, R = never> {
   /** Update the rows matching a condition (stamps `updatedAt`; per-row hooks do not run, as in Django). */
   readonly update: (
     condition: Condition<T>,
-    values: import("./Write.js").UpdateValues<T>
+    values: import("../query/Write.js").UpdateValues<T>
   ) => Effect.Effect<number, Failure, Database>
   /** Delete the rows matching a condition, with per-row delete hooks. Returns how many. */
   readonly delete: (condition: Condition<T>) => Effect.Effect<number, Failure | E, Database | R>

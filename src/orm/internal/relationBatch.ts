@@ -18,7 +18,7 @@
 import { Context, Effect, Exit, type Fiber, FiberRefs, Runtime } from "effect"
 import { Database } from "../../layers/Database.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
-import type * as QueryError from "../QueryError.js"
+import type * as QueryError from "../../query/QueryError.js"
 import { keyOf, keyValue } from "./relationDef.js"
 import { type Fetch, fetchGroups } from "./relationLoad.js"
 
