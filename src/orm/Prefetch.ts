@@ -14,7 +14,7 @@ import type { Failure } from "../query/Execute.js"
 import type * as Expr from "../query/Expr.js"
 import * as internal from "./internal/relation.js"
 import type * as Query from "../query/Query.js"
-import type { BelongsTo, Def, HasMany, ManyToMany, Relations, Target, TypeId } from "./Relation.js"
+import type { BelongsTo, Def, HasMany, ManyToMany, Relations, Target, TypeId } from "./internal/relationTypes.js"
 
 /**
  * The value a loaded relation has on a row of `S`, its related rows being

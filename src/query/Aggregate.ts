@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { Expr } from "./Expr.js"
+import type { Expr } from "./Typed.js"
 
 /**
  * `COUNT(*)`, or `COUNT(expr)` (non-NULL values); decodes to a number on every dialect.

@@ -19,7 +19,7 @@ import type { Statement } from "../layers/Database.js"
 import type * as Ast from "./Ast.js"
 import type { Dialect } from "../dialect/Dialect.js"
 import * as internal from "./internal/execute.js"
-import type * as Query from "./Query.js"
+import type * as Typed from "./Typed.js"
 import type * as QueryError from "./QueryError.js"
 
 /**
@@ -31,11 +31,11 @@ import type * as QueryError from "./QueryError.js"
  * @category compiling
  */
 export const compile: {
-  (dialect: Dialect): (self: Query.Any) => Either.Either<Statement, QueryError.CompileError>
-  (self: Query.Any, dialect: Dialect): Either.Either<Statement, QueryError.CompileError>
+  (dialect: Dialect): (self: Typed.Any) => Either.Either<Statement, QueryError.CompileError>
+  (self: Typed.Any, dialect: Dialect): Either.Either<Statement, QueryError.CompileError>
 } = Function.dual(
   2,
-  (self: Query.Any, dialect: Dialect): Either.Either<Statement, QueryError.CompileError> =>
+  (self: Typed.Any, dialect: Dialect): Either.Either<Statement, QueryError.CompileError> =>
     internal.compile(self.ast as Ast.Statement, dialect)
 )
 
@@ -46,10 +46,10 @@ export const compile: {
  * @category compiling
  */
 export const compileAll: {
-  (dialect: Dialect): (self: Query.Any) => Either.Either<ReadonlyArray<Statement>, QueryError.CompileError>
-  (self: Query.Any, dialect: Dialect): Either.Either<ReadonlyArray<Statement>, QueryError.CompileError>
+  (dialect: Dialect): (self: Typed.Any) => Either.Either<ReadonlyArray<Statement>, QueryError.CompileError>
+  (self: Typed.Any, dialect: Dialect): Either.Either<ReadonlyArray<Statement>, QueryError.CompileError>
 } = Function.dual(
   2,
-  (self: Query.Any, dialect: Dialect): Either.Either<ReadonlyArray<Statement>, QueryError.CompileError> =>
+  (self: Typed.Any, dialect: Dialect): Either.Either<ReadonlyArray<Statement>, QueryError.CompileError> =>
     internal.compileAll(self.ast as Ast.Statement, dialect)
 )

@@ -10,7 +10,7 @@
 import type * as Table from "../schema/Table.js"
 import * as Ast from "./Ast.js"
 import * as internal from "./internal/query.js"
-import type { Compound, Select } from "./Query.js"
+import type { Compound, Select } from "./Typed.js"
 
 /**
  * How the combined rows are ordered (by their result keys: field names, or

@@ -11,9 +11,8 @@ import { Database, type RunResult } from "../layers/Database.js"
 import { withDatabase } from "../layers/internal/readNow.js"
 import type { DatabaseError } from "../layers/DatabaseError.js"
 import type * as Ast from "./Ast.js"
-import type * as Expr from "./Expr.js"
+import type * as Typed from "./Typed.js"
 import * as internal from "./internal/execute.js"
-import type * as Query from "./Query.js"
 import type * as QueryError from "./QueryError.js"
 
 /**
@@ -30,9 +29,9 @@ export type Failure = QueryError.QueryError | DatabaseError
  * @since 0.1.0
  * @category execution
  */
-export const all = <Q extends Query.Readable>(
+export const all = <Q extends Typed.Readable>(
   self: Q
-): Effect.Effect<ReadonlyArray<Query.Row<Q>>, Failure, Database> =>
+): Effect.Effect<ReadonlyArray<Typed.Row<Q>>, Failure, Database> =>
   withDatabase((db, fiber) => internal.all(db, self, undefined, fiber)) as any
 
 /**
@@ -42,7 +41,7 @@ export const all = <Q extends Query.Readable>(
  * @since 0.1.0
  * @category execution
  */
-export const get = <Q extends Query.Readable>(self: Q): Effect.Effect<Query.Row<Q>, Failure, Database> =>
+export const get = <Q extends Typed.Readable>(self: Q): Effect.Effect<Typed.Row<Q>, Failure, Database> =>
   withDatabase((db, fiber) => internal.get(db, self, undefined, fiber)) as any
 
 /**
@@ -51,9 +50,9 @@ export const get = <Q extends Query.Readable>(self: Q): Effect.Effect<Query.Row<
  * @since 0.1.0
  * @category execution
  */
-export const first = <Q extends Query.Select<any, any, any>>(
+export const first = <Q extends Typed.Select<any, any, any>>(
   self: Q
-): Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database> =>
+): Effect.Effect<Option.Option<Typed.Row<Q>>, Failure, Database> =>
   withDatabase((db, fiber) => internal.first(db, self.ast, undefined, fiber)) as any
 
 /**
@@ -62,9 +61,9 @@ export const first = <Q extends Query.Select<any, any, any>>(
  * @since 0.1.0
  * @category execution
  */
-export const last = <Q extends Query.Select<any, any, any>>(
+export const last = <Q extends Typed.Select<any, any, any>>(
   self: Q
-): Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database> =>
+): Effect.Effect<Option.Option<Typed.Row<Q>>, Failure, Database> =>
   withDatabase((db, fiber) => internal.last(db, self.ast, undefined, fiber)) as any
 
 /**
@@ -73,7 +72,7 @@ export const last = <Q extends Query.Select<any, any, any>>(
  * @since 0.1.0
  * @category execution
  */
-export const count = (self: Query.Select<any, any, any>): Effect.Effect<number, Failure, Database> =>
+export const count = (self: Typed.Select<any, any, any>): Effect.Effect<number, Failure, Database> =>
   withDatabase((db, fiber) => internal.count(db, self.ast, undefined, fiber))
 
 /**
@@ -82,7 +81,7 @@ export const count = (self: Query.Select<any, any, any>): Effect.Effect<number, 
  * @since 0.1.0
  * @category execution
  */
-export const exists = (self: Query.Select<any, any, any>): Effect.Effect<boolean, Failure, Database> =>
+export const exists = (self: Typed.Select<any, any, any>): Effect.Effect<boolean, Failure, Database> =>
   withDatabase((db, fiber) => internal.exists(db, self.ast, undefined, fiber))
 
 /**
@@ -95,16 +94,16 @@ export const exists = (self: Query.Select<any, any, any>): Effect.Effect<boolean
  * @category execution
  */
 export const aggregate: {
-  <const P extends { readonly [key: string]: Expr.Expr<any> }>(
+  <const P extends { readonly [key: string]: Typed.Expr<any> }>(
     fields: P
-  ): (self: Query.Select<any, any, any>) => Effect.Effect<{ readonly [K in keyof P]: Query.ExprType<P[K]> }, Failure, Database>
-  <const P extends { readonly [key: string]: Expr.Expr<any> }>(
-    self: Query.Select<any, any, any>,
+  ): (self: Typed.Select<any, any, any>) => Effect.Effect<{ readonly [K in keyof P]: Typed.ExprType<P[K]> }, Failure, Database>
+  <const P extends { readonly [key: string]: Typed.Expr<any> }>(
+    self: Typed.Select<any, any, any>,
     fields: P
-  ): Effect.Effect<{ readonly [K in keyof P]: Query.ExprType<P[K]> }, Failure, Database>
+  ): Effect.Effect<{ readonly [K in keyof P]: Typed.ExprType<P[K]> }, Failure, Database>
 } = Function.dual(
   (args) => typeof args[0] === "object" && args[0] !== null && "ast" in args[0],
-  (self: Query.Select<any, any, any>, fields: { readonly [key: string]: Ast.Expr }) =>
+  (self: Typed.Select<any, any, any>, fields: { readonly [key: string]: Ast.Expr }) =>
     withDatabase((db, fiber) => internal.aggregate(db, self.ast, Object.entries(fields), undefined, fiber))
 )
 
@@ -114,9 +113,9 @@ export const aggregate: {
  * @since 0.1.0
  * @category execution
  */
-export const stream = <Q extends Query.Select<any, any, any> | Query.Raw<any> | Query.Compound<any>>(
+export const stream = <Q extends Typed.Select<any, any, any> | Typed.Raw<any> | Typed.Compound<any>>(
   self: Q
-): Stream.Stream<Query.Row<Q>, Failure, Database> =>
+): Stream.Stream<Typed.Row<Q>, Failure, Database> =>
   Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, self, undefined))) as any
 
 /**
@@ -125,5 +124,5 @@ export const stream = <Q extends Query.Select<any, any, any> | Query.Raw<any> | 
  * @since 0.1.0
  * @category execution
  */
-export const run = (self: Query.Write): Effect.Effect<RunResult, Failure, Database> =>
+export const run = (self: Typed.Write): Effect.Effect<RunResult, Failure, Database> =>
   withDatabase((db) => internal.run(db, self, undefined))

@@ -18,50 +18,14 @@
  * @since 0.1.0
  */
 import * as Ast from "./Ast.js"
-import type * as Query from "./Query.js"
+import type { Expr, Operand, Predicate, Select, Subquery } from "./Typed.js"
 
 /**
- * An expression whose value decodes to `A`.
+ * The typed expression types (declared in `Typed`).
  *
  * @since 0.1.0
- * @category models
  */
-export type Expr<A> = Ast.Expr & { readonly _A?: A }
-
-/**
- * A condition.
- *
- * @since 0.1.0
- * @category models
- */
-export type Predicate = Expr<boolean>
-
-/**
- * A named placeholder for a prepared query (see `Query.param`).
- *
- * @since 0.1.0
- * @category models
- */
-export type Param<A = never> = Ast.Param & { readonly _A?: A }
-
-/**
- * What may stand on the other side of a comparison with an `Expr<A>`: a value
- * of its type, or another expression of that type (possibly nullable).
- *
- * @since 0.1.0
- * @category models
- */
-export type Operand<A> = NoInfer<A> | Expr<NoInfer<A> | null>
-
-/**
- * A query selecting one column of type `A`, usable with `in` / `notIn`.
- *
- * @since 0.1.0
- * @category models
- */
-export type Subquery<A> =
-  | Query.Select<{ readonly [field: string]: A }, any, []>
-  | Query.Compound<{ readonly [field: string]: A }>
+export type { Expr, Operand, Param, Predicate, Subquery } from "./Typed.js"
 
 const bin = (op: Ast.CompareOp) => <A>(left: Expr<A>, right: Operand<A>): Predicate =>
   Ast.compare(op, left, Ast.lift(right))
@@ -263,7 +227,7 @@ export const div = <A extends number | bigint | null>(left: Expr<A>, right: Oper
  * @since 0.1.0
  * @category subqueries
  */
-export const exists = (query: Query.Select<unknown, any, any>): Predicate => ({
+export const exists = (query: Select<unknown, any, any>): Predicate => ({
   _tag: "Exists",
   query: query.ast,
   negated: false
@@ -275,7 +239,7 @@ export const exists = (query: Query.Select<unknown, any, any>): Predicate => ({
  * @since 0.1.0
  * @category subqueries
  */
-export const notExists = (query: Query.Select<unknown, any, any>): Predicate => ({
+export const notExists = (query: Select<unknown, any, any>): Predicate => ({
   _tag: "Exists",
   query: query.ast,
   negated: true

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Ast from "./Ast.js"
-import type { Expr, Operand, Predicate } from "./Expr.js"
+import type { Expr, Operand, Predicate } from "./Typed.js"
 
 /**
  * @since 0.1.0

@@ -7,7 +7,7 @@
 import type * as Table from "../schema/Table.js"
 import type * as Ast from "./Ast.js"
 import * as internal from "./internal/query.js"
-import type { Select } from "./Query.js"
+import type { Select } from "./Typed.js"
 
 /**
  * What a row lock does about rows another transaction holds: wait for them

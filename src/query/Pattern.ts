@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Ast from "./Ast.js"
-import type { Expr, Param, Predicate } from "./Expr.js"
+import type { Expr, Param, Predicate } from "./Typed.js"
 
 /**
  * A pattern: text, or a prepared query's parameter.

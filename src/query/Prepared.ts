@@ -19,7 +19,7 @@ import { Database, type RunResult } from "../layers/Database.js"
 import { withDatabase } from "../layers/internal/readNow.js"
 import type { Failure } from "./Execute.js"
 import * as internal from "./internal/execute.js"
-import type * as Query from "./Query.js"
+import type * as Typed from "./Typed.js"
 
 /**
  * A prepared query: `Q` run with arguments `P`.
@@ -30,13 +30,13 @@ import type * as Query from "./Query.js"
 export interface Prepared<Q, P = { readonly [name: string]: unknown }> {
   readonly query: Q
   /** Every row. */
-  readonly all: (args: P) => Effect.Effect<ReadonlyArray<Query.Row<Q>>, Failure, Database>
+  readonly all: (args: P) => Effect.Effect<ReadonlyArray<Typed.Row<Q>>, Failure, Database>
   /** The one row (`NotFound` / `MultipleFound` otherwise). */
-  readonly get: (args: P) => Effect.Effect<Query.Row<Q>, Failure, Database>
+  readonly get: (args: P) => Effect.Effect<Typed.Row<Q>, Failure, Database>
   /** The first row. */
-  readonly first: (args: P) => Effect.Effect<Option.Option<Query.Row<Q>>, Failure, Database>
+  readonly first: (args: P) => Effect.Effect<Option.Option<Typed.Row<Q>>, Failure, Database>
   /** The rows as a stream. */
-  readonly stream: (args: P) => Stream.Stream<Query.Row<Q>, Failure, Database>
+  readonly stream: (args: P) => Stream.Stream<Typed.Row<Q>, Failure, Database>
   /** Run a write. */
   readonly run: (args: P) => Effect.Effect<RunResult, Failure, Database>
 }
@@ -50,8 +50,8 @@ export interface Prepared<Q, P = { readonly [name: string]: unknown }> {
  * @since 0.1.0
  * @category constructors
  */
-export const make = <Q extends Query.Readable | Query.Write>(query: Q): Prepared<Q> => {
-  const readable = query as unknown as Query.Readable
+export const make = <Q extends Typed.Readable | Typed.Write>(query: Q): Prepared<Q> => {
+  const readable = query as unknown as Typed.Readable
   const select = query._tag === "Select" ? query.ast : undefined
   return {
     query,
@@ -63,6 +63,6 @@ export const make = <Q extends Query.Readable | Query.Write>(query: Q): Prepared
           ? Effect.map(internal.all(db, readable, args, fiber), (rows) => Option.fromNullable(rows[0]))
           : internal.first(db, select, args, fiber)) as any,
     stream: (args) => Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, readable, args))) as any,
-    run: (args) => withDatabase((db) => internal.run(db, query as unknown as Query.Write, args))
+    run: (args) => withDatabase((db) => internal.run(db, query as unknown as Typed.Write, args))
   }
 }

@@ -21,174 +21,25 @@
  *
  * @since 0.1.0
  */
-import { Function, type Pipeable, type Schema, type Types } from "effect"
+import { Function, type Schema } from "effect"
 import type * as Table from "../schema/Table.js"
 import * as Ast from "./Ast.js"
 import type * as Expr from "./Expr.js"
+import type { ExprType, Filterable, Raw, Select, TableOf } from "./Typed.js"
 import * as Lookup from "./Lookup.js"
 import * as internal from "./internal/query.js"
 
 /**
- * @since 0.1.0
- * @category type ids
- */
-export const TypeId: unique symbol = internal.TypeId as never
-
-/**
- * @since 0.1.0
- * @category type ids
- */
-export type TypeId = typeof TypeId
-
-/**
- * A SELECT whose rows are `A` — or, after joins, `[A, ...J]` — over base table `T`.
+ * The query value types and the `TypeId` they carry (declared in `Typed`).
  *
  * @since 0.1.0
- * @category models
  */
-export interface Select<out A, in out T extends Table.Any = Table.Any, out J extends ReadonlyArray<unknown> = []>
-  extends Pipeable.Pipeable
-{
-  readonly [TypeId]: { readonly _A: Types.Covariant<A>; readonly _T: Types.Invariant<T>; readonly _J: Types.Covariant<J> }
-  readonly _tag: "Select"
-  readonly ast: Ast.Select
-}
+export { TypeId } from "./Typed.js"
 
 /**
- * An INSERT into `T` (one row or many, possibly an upsert).
- *
  * @since 0.1.0
- * @category models
  */
-export interface Insert<in out T extends Table.Any> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _T: Types.Invariant<T> }
-  readonly _tag: "Insert"
-  readonly ast: Ast.Insert
-}
-
-/**
- * An UPDATE of `T`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Update<in out T extends Table.Any> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _T: Types.Invariant<T> }
-  readonly _tag: "Update"
-  readonly ast: Ast.Update
-}
-
-/**
- * A DELETE from `T`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Delete<in out T extends Table.Any> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _T: Types.Invariant<T> }
-  readonly _tag: "Delete"
-  readonly ast: Ast.Delete
-}
-
-/**
- * A write returning the rows it wrote (or deleted), as `A`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Returning<out A> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _A: Types.Covariant<A> }
-  readonly _tag: "Returning"
-  readonly ast: Ast.Insert | Ast.Update | Ast.Delete
-}
-
-/**
- * A raw SQL statement whose rows decode to `A`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Raw<out A> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _A: Types.Covariant<A> }
-  readonly _tag: "Raw"
-  readonly ast: Ast.RawQuery
-}
-
-/**
- * SELECTs combined by `union`, `unionAll`, `intersect` or `except`; rows of `A`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Compound<out A> extends Pipeable.Pipeable {
-  readonly [TypeId]: { readonly _A: Types.Covariant<A> }
-  readonly _tag: "Compound"
-  readonly ast: Ast.Compound
-}
-
-/**
- * A write (run for its effect).
- *
- * @since 0.1.0
- * @category models
- */
-export type Write<T extends Table.Any = any> = Insert<T> | Update<T> | Delete<T>
-
-/**
- * Anything that returns rows.
- *
- * @since 0.1.0
- * @category models
- */
-export type Readable = Select<any, any, any> | Returning<any> | Raw<any> | Compound<any>
-
-/**
- * Anything that takes a WHERE.
- *
- * @since 0.1.0
- * @category models
- */
-export type Filterable = Select<any, any, any> | Update<any> | Delete<any>
-
-/**
- * Any query value.
- *
- * @since 0.1.0
- * @category models
- */
-export type Any = Readable | Write
-
-/**
- * The row type of a query.
- *
- * @since 0.1.0
- * @category models
- */
-export type Row<Q> = Q extends Select<infer A, any, infer J> ? J extends readonly [] ? A : readonly [A, ...J]
-  : Q extends Returning<infer A> ? A
-  : Q extends Raw<infer A> ? A
-  : Q extends Compound<infer A> ? A
-  : never
-
-/**
- * The table a query is over.
- *
- * @since 0.1.0
- * @category models
- */
-export type TableOf<Q> = Q extends Select<any, infer T, any> ? T
-  : Q extends Update<infer T> ? T
-  : Q extends Delete<infer T> ? T
-  : Q extends Insert<infer T> ? T
-  : never
-
-/**
- * The decoded type of an expression.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExprType<E> = E extends { readonly _A?: infer A } ? A : never
+export type { Any, Compound, Delete, ExprType, Filterable, Insert, Raw, Readable, Returning, Row, Select, TableOf, Update, Write } from "./Typed.js"
 
 /**
  * `unknown` when a WHERE argument suits the query; otherwise a type naming the problem.

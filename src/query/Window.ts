@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type * as Ast from "./Ast.js"
-import type { Expr } from "./Expr.js"
+import type { Expr } from "./Typed.js"
 
 /**
  * Which rows a window function sees: those sharing the current row's

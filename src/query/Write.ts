@@ -17,9 +17,8 @@
  */
 import type * as Table from "../schema/Table.js"
 import * as Ast from "./Ast.js"
-import type * as Expr from "./Expr.js"
+import type * as Typed from "./Typed.js"
 import * as internal from "./internal/query.js"
-import type * as Query from "./Query.js"
 
 const insertAst = (table: Table.Any, rows: ReadonlyArray<unknown>, conflict: Ast.Conflict | undefined): Ast.Insert => ({
   _tag: "Insert",
@@ -35,7 +34,7 @@ const insertAst = (table: Table.Any, rows: ReadonlyArray<unknown>, conflict: Ast
  * @since 0.1.0
  * @category inserts
  */
-export const insert = <T extends Table.Any>(table: T, row: Table.Insert<T>): Query.Insert<T> =>
+export const insert = <T extends Table.Any>(table: T, row: Table.Insert<T>): Typed.Insert<T> =>
   internal.make("Insert", insertAst(table, [row], undefined))
 
 /**
@@ -45,7 +44,7 @@ export const insert = <T extends Table.Any>(table: T, row: Table.Insert<T>): Que
  * @since 0.1.0
  * @category inserts
  */
-export const insertMany = <T extends Table.Any>(table: T, rows: Iterable<Table.Insert<T>>): Query.Insert<T> =>
+export const insertMany = <T extends Table.Any>(table: T, rows: Iterable<Table.Insert<T>>): Typed.Insert<T> =>
   internal.make("Insert", insertAst(table, Array.from(rows), undefined))
 
 /**
@@ -76,7 +75,7 @@ export const upsert = <T extends Table.Any>(
   table: T,
   rows: Table.Insert<T> | ReadonlyArray<Table.Insert<T>>,
   options?: UpsertOptions<T>
-): Query.Insert<T> => {
+): Typed.Insert<T> => {
   const target = options?.target ?? table.primaryKey.map((d) => d.field)
   if (target.length === 0) throw new Error(`upsert into ${table.name}: no conflict target and no primary key`)
   return internal.make(
@@ -96,7 +95,7 @@ export const upsert = <T extends Table.Any>(
 export const insertOrIgnore = <T extends Table.Any>(
   table: T,
   rows: Table.Insert<T> | ReadonlyArray<Table.Insert<T>>
-): Query.Insert<T> => internal.make("Insert", insertAst(table, rowsOf(rows), { _tag: "DoNothing" }))
+): Typed.Insert<T> => internal.make("Insert", insertAst(table, rowsOf(rows), { _tag: "DoNothing" }))
 
 /**
  * The values of an update: a value of the field's type, or an expression
@@ -106,7 +105,7 @@ export const insertOrIgnore = <T extends Table.Any>(
  * @category updates
  */
 export type UpdateValues<T extends Table.Any> = {
-  readonly [K in keyof Table.Update<T>]?: Table.Update<T>[K] | Expr.Expr<Exclude<Table.Update<T>[K], undefined>>
+  readonly [K in keyof Table.Update<T>]?: Table.Update<T>[K] | Typed.Expr<Exclude<Table.Update<T>[K], undefined>>
 }
 
 /**
@@ -115,7 +114,7 @@ export type UpdateValues<T extends Table.Any> = {
  * @since 0.1.0
  * @category updates
  */
-export const update = <T extends Table.Any>(table: T, values: UpdateValues<T>): Query.Update<T> =>
+export const update = <T extends Table.Any>(table: T, values: UpdateValues<T>): Typed.Update<T> =>
   internal.make("Update", {
     _tag: "Update",
     table,
@@ -124,7 +123,7 @@ export const update = <T extends Table.Any>(table: T, values: UpdateValues<T>): 
     returning: undefined
   })
 
-const delete_ = <T extends Table.Any>(table: T): Query.Delete<T> =>
+const delete_ = <T extends Table.Any>(table: T): Typed.Delete<T> =>
   internal.make("Delete", { _tag: "Delete", table, where: undefined, returning: undefined })
 
 export {
@@ -162,11 +161,11 @@ export type CheckFields<K extends string, T extends Table.Any> = [Exclude<K, Tab
  * @category returning
  */
 export const returning: {
-  (): <T extends Table.Any>(self: Query.Write<T>) => Query.Returning<Table.Row<T>>
+  (): <T extends Table.Any>(self: Typed.Write<T>) => Typed.Returning<Table.Row<T>>
   <const K extends string>(
     ...fields: readonly [K, ...Array<K>]
-  ): <T extends Table.Any>(self: Query.Write<T> & CheckFields<K, T>) => Query.Returning<Pick<Table.Row<T>, K & keyof Table.Row<T>>>
-} = ((...fields: ReadonlyArray<string>) => (self: Query.Write<Table.Any>) =>
+  ): <T extends Table.Any>(self: Typed.Write<T> & CheckFields<K, T>) => Typed.Returning<Pick<Table.Row<T>, K & keyof Table.Row<T>>>
+} = ((...fields: ReadonlyArray<string>) => (self: Typed.Write<Table.Any>) =>
   internal.make("Returning", {
     ...self.ast,
     returning: fields.length > 0 ? fields.map((f) => self.ast.table.field(f).field) : self.ast.table.columns.map((d) => d.field)

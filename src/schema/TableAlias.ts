@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Any, ColumnRef } from "./Table.js"
+import type { Any, ColumnRef } from "./internal/tableTypes.js"
 
 /**
  * The name a table's columns are qualified with in SQL: its alias, else its name.

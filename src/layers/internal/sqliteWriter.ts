@@ -20,7 +20,7 @@
 import type Sqlite from "better-sqlite3"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, type Schedule } from "effect"
 import type * as DatabaseError from "../DatabaseError.js"
-import { yieldToEventLoop } from "../../internal/eventLoop.js"
+import { yieldToEventLoop } from "./eventLoop.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
 import { type Accepted, failJob, lostTransaction, rolledBack, type StatementJob, type TransactionJob } from "./sqliteJob.js"

@@ -8,7 +8,7 @@ import * as Expr from "../../query/Expr.js"
 import * as Lookup from "../../query/Lookup.js"
 import * as Query from "../../query/Query.js"
 import * as QueryError from "../../query/QueryError.js"
-import type * as Repository from "../Repository.js"
+import type * as Repository from "./repositoryTypes.js"
 import { bulkUpdate } from "./bulkUpdate.js"
 
 type AnyRow = Record<string, any>

@@ -6,9 +6,8 @@ import { Pipeable } from "effect"
 import type * as Table from "../../schema/Table.js"
 import * as Ast from "../Ast.js"
 import * as Lookup from "../Lookup.js"
+import { TypeId } from "../Typed.js"
 
-/** @internal */
-export const TypeId: unique symbol = Symbol.for("effect-quarry/Query")
 
 const variance = { _A: (_: never) => _, _T: (_: never) => _, _J: (_: never) => _ }
 

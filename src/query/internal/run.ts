@@ -5,7 +5,7 @@
  * lacks it.
  */
 import { Effect, Either, Exit, type Fiber } from "effect"
-import { yieldToEventLoop } from "../../internal/eventLoop.js"
+import { yieldToEventLoop } from "../../layers/internal/eventLoop.js"
 import type { Database, Row, RunResult } from "../../layers/Database.js"
 import { allNow } from "../../layers/internal/readNow.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
