@@ -56,8 +56,9 @@ export const make = (
 
 /**
  * The `Database` and `SqlClient` services of a PostgreSQL database as a
- * layer: the pool opens when the layer is built and closes, after draining
- * submitted writes, with its scope.
+ * layer: each build opens a pool of its own, which closes, after draining
+ * submitted writes, with that build's scope (the same layer value can be
+ * built again, or twice at once).
  *
  * @since 0.1.0
  * @category layers

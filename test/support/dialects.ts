@@ -55,6 +55,24 @@ const mysql = (suite: string): DialectCase => ({
 /** The three dialects, each with an isolated database named after the suite. */
 export const cases = (suite: string): ReadonlyArray<DialectCase> => [sqlite(suite), postgres(suite), mysql(suite)]
 
+/**
+ * A fresh database of one dialect for the life of the current scope, as the
+ * URL a user would give `DatabaseConfig` (a file path on SQLite).
+ */
+export const databaseUrl = (name: DialectName, suite: string): Effect.Effect<string, never, Scope.Scope> =>
+  name === "sqlite" ? Effect.sync(() => sqliteFile(suite)) : serverDatabase(name, suite)
+
+/** The dialect's own layer (`Sqlite.layer`, `Postgres.layer`, `Mysql.layer`) for a URL of `databaseUrl`. */
+export const layerAt = (
+  name: DialectName,
+  url: string
+): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
+  name === "sqlite"
+    ? Sqlite.layer({ filename: url })
+    : name === "postgres"
+    ? Postgres.layer({ url })
+    : Mysql.layer({ url })
+
 /** One dialect's case. */
 export const only = (name: DialectName, suite: string): DialectCase =>
   name === "sqlite" ? sqlite(suite) : name === "postgres" ? postgres(suite) : mysql(suite)

@@ -18,7 +18,7 @@ import * as Connections from "./poolConnection.js"
 import * as PoolSqlClient from "./poolSqlClient.js"
 import * as Transaction from "./poolTransaction.js"
 
-export type { Driver } from "./poolConnection.js"
+export type { Driver, OpenPool } from "./poolConnection.js"
 
 /** Opening failed: whatever the driver said, the layer could not connect. */
 const connectionError = (driver: Connections.Driver, error: unknown): DatabaseError.ConnectionError => {
@@ -50,8 +50,9 @@ export const make = (
   Effect.gen(function*() {
     const dialect = driver.dialect.name
     const connectTimeout = Duration.decode(options.connectTimeout ?? Duration.seconds(5))
-    const client = yield* Effect.mapError(driver.open(options), (e) => connectionError(driver, e))
-    const c = Connections.make(driver, client)
+    // This build's own pool: nothing of it outlives the scope or is seen by another build.
+    const pool = yield* Effect.mapError(driver.open(options), (e) => connectionError(driver, e))
+    const c = Connections.make(driver, pool)
 
     // Prove the database answers now, so that bad settings fail the layer, not the first query.
     yield* Effect.scoped(Effect.flatMap(c.acquire, (conn) => conn.executeUnprepared("SELECT 1", [], undefined))).pipe(

@@ -21,7 +21,9 @@ import * as DatabaseError from "../DatabaseError.js"
 
 /**
  * What differs between the pooled databases: one record per database, never
- * a copy of the implementation.
+ * a copy of the implementation. A driver holds no state: whatever it learns
+ * about a pool lives in the `OpenPool` that `open` acquires, so every build of
+ * a layer has its own and one build's finalizer never closes another's pool.
  *
  * @internal
  */
@@ -30,10 +32,8 @@ export interface Driver {
   /** `db.system.name` of the spans. */
   readonly system: string
   readonly compiler: Statement.Compiler
-  /** Open the pool and its `@effect/sql` client. */
-  readonly open: (
-    options: ConnectionOptions
-  ) => Effect.Effect<SqlClient.SqlClient, unknown, Scope.Scope | Reactivity.Reactivity>
+  /** Open a pool and its `@effect/sql` client, for the life of the scope. */
+  readonly open: (options: ConnectionOptions) => Effect.Effect<OpenPool, unknown, Scope.Scope | Reactivity.Reactivity>
   readonly classify: (error: unknown, sql?: string) => DatabaseError.DatabaseError
   /** The statements that open a transaction. */
   readonly begin: (isolation: IsolationLevel | undefined) => ReadonlyArray<string>
@@ -45,16 +45,26 @@ export interface Driver {
   readonly commitRolledBack: (raw: unknown) => boolean
   /** Whether the server has already rolled back the whole transaction after this error. */
   readonly transactionLost: (error: DatabaseError.DatabaseError) => boolean
+  /** Make `conn` safe after a stream on it was abandoned mid-way; false when it can no longer be used. */
+  readonly streamAbandoned: (conn: Connection) => Effect.Effect<boolean>
+  /** Close the physical connection instead of returning it to the pool. */
+  readonly discard: (conn: Connection) => Effect.Effect<void>
+}
+
+/**
+ * One open pool, made by `Driver.open` for one build of a layer: its client
+ * and everything that depends on the pool itself.
+ *
+ * @internal
+ */
+export interface OpenPool {
+  readonly client: SqlClient.SqlClient
   /** Set up a connection's session, once per physical connection. */
   readonly prepare: (conn: Connection) => Effect.Effect<void, SqlError>
   /** Stop the statement running on `conn` after its fiber was interrupted (`spare` reserves another). */
   readonly cancel:
     | ((conn: Connection, spare: Effect.Effect<Connection, SqlError, Scope.Scope>) => Effect.Effect<void>)
     | undefined
-  /** Make `conn` safe after a stream on it was abandoned mid-way; false when it can no longer be used. */
-  readonly streamAbandoned: (conn: Connection) => Effect.Effect<boolean>
-  /** Close the physical connection instead of returning it to the pool. */
-  readonly discard: (conn: Connection) => Effect.Effect<void>
   /** Whether a pooled connection has outlived `connectionTTL` and must be replaced instead of reused. */
   readonly expired: (conn: Connection) => boolean
   /** Whether the pool has a connection free right now (taking it cannot wait); false when unknown. */
@@ -184,7 +194,8 @@ export const waitInterruptibly = <E>(
   )
 
 /** @internal */
-export const make = (driver: Driver, client: SqlClient.SqlClient): Connections => {
+export const make = (driver: Driver, pool: OpenPool): Connections => {
+  const client = pool.client
   const dialect = driver.dialect.name
   const state = { closing: false }
   // Fibers forked inside a transaction inherit it; joining a fiber never overwrites the parent's level.
@@ -199,14 +210,14 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
   // is only uninterruptible until a connection comes back: nothing leaks.
   const waitFor = waitInterruptibly(client.reserve)
   const takeFree = Effect.uninterruptible(client.reserve)
-  const spare = Effect.suspend(() => driver.take?.() ?? (driver.idle() ? takeFree : waitFor))
+  const spare = Effect.suspend(() => pool.take?.() ?? (pool.idle() ? takeFree : waitFor))
   // A connection past its lifetime is closed when it is next taken, and another one taken instead.
   const fresh: Effect.Effect<Connection, SqlError, Scope.Scope> = Effect.flatMap(
     spare,
     (conn) =>
-      driver.expired(conn)
+      pool.expired(conn)
         ? Effect.zipRight(driver.discard(conn), Effect.suspend(() => fresh))
-        : Effect.as(driver.prepare(conn), conn)
+        : Effect.as(pool.prepare(conn), conn)
   )
   const reserve = Effect.mapError(fresh, (e) => driver.classify(e))
   const closingError = () =>
@@ -214,7 +225,7 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
   const acquire = Effect.suspend(() => state.closing ? Effect.fail(closingError()) : reserve)
 
   const guard = <A>(conn: Connection, effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
-    driver.cancel === undefined ? effect : Effect.onInterrupt(effect, () => driver.cancel!(conn, spare))
+    pool.cancel === undefined ? effect : Effect.onInterrupt(effect, () => pool.cancel!(conn, spare))
 
   const usable = (tx: Tx, sql: string | undefined): DatabaseError.DatabaseError | undefined =>
     tx.lost ?? (tx.open ? undefined : new DatabaseError.DatabaseFailure({
@@ -258,7 +269,7 @@ export const make = (driver: Driver, client: SqlClient.SqlClient): Connections =
   const statement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean, admitted = false) => {
     const f = (conn: Connection): Effect.Effect<unknown, SqlError> =>
       raw ? conn.executeRaw(sql, params) : conn.execute(sql, params, undefined)
-    const pooled = driver.pooled
+    const pooled = pool.pooled
     if (pooled === undefined || admitted) return use(sql, f, admitted)
     return Effect.flatMap(FiberRef.get(current), (level) => {
       if (level !== undefined) return onLevel(level, sql, f)

@@ -14,6 +14,7 @@
  * @internal
  */
 import * as MysqlClient from "@effect/sql-mysql2/MysqlClient"
+import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { Duration, Effect, Option, Redacted } from "effect"
 import type * as Mysql from "mysql2"
@@ -21,7 +22,7 @@ import * as Dialect from "../../dialect/Dialect.js"
 import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
 import { classify } from "./classifyMysql.js"
-import type { Driver } from "./poolConnection.js"
+import type { Driver, OpenPool } from "./poolConnection.js"
 import { connectConnection, destroyConnection, pooledStatement, type Session } from "./poolMysqlStatement.js"
 import { take } from "./poolTake.js"
 
@@ -110,16 +111,18 @@ const insertId = (id: unknown): number | bigint | undefined =>
     ? id
     : undefined
 
-/** @internal */
-export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">): Driver => {
-  const extra = config
+/**
+ * What the layer learns and keeps about one open pool, for the build that
+ * opened it: mysql2's pool and `@effect/sql-mysql2`'s connection wrapper
+ * (neither is exposed: both are known from the first connection handed
+ * out), and when each physical connection was set up.
+ */
+const openPool = (client: SqlClient, connectionTTL: Duration.DurationInput | undefined): OpenPool => {
   // When each physical connection was first set up (mysql2 has no lifetime setting: enforced on reuse).
   const born = new WeakMap<object, number>()
-  // mysql2's pool, known from the first connection it hands out (@effect/sql-mysql2 does not expose it).
   let pool: (Mysql.Pool & MysqlPoolState) | undefined
-  // @effect/sql-mysql2's connection over one mysql2 connection, known from the first one it hands out
   let wrap: ((c: Mysql.PoolConnection) => Connection) | undefined
-  const ttl = config.connectionTTL === undefined ? undefined : Duration.toMillis(config.connectionTTL)
+  const ttl = connectionTTL === undefined ? undefined : Duration.toMillis(connectionTTL)
   const session: Session = {
     expired: (c) => {
       const since = born.get(c)
@@ -130,51 +133,7 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
     setUpSql: SET_UP_SESSION
   }
   return {
-    dialect: Dialect.mysql,
-    system: "mysql",
-    compiler: MysqlClient.makeCompiler(),
-    open: (options) => {
-      const t = target(options)
-      const maxConnections = options.maxConnections ?? 10
-      return MysqlClient.make({
-        host: t.host,
-        port: t.port,
-        database: t.database,
-        username: t.username,
-        password: t.password === undefined ? undefined : Redacted.make(t.password),
-        maxConnections,
-        // @effect/sql-mysql2 hands this to mysql2 as its `idleTimeout`.
-        connectionTTL: options.idleTimeout,
-        poolConfig: {
-          ...extra.poolConfig,
-          // idle connections kept regardless of idleTimeout (@effect/sql-mysql2 defaults it to 0: none)
-          maxIdle: options.minConnections ?? maxConnections,
-          connectTimeout: Duration.toMillis(options.connectTimeout ?? Duration.seconds(5)),
-          charset: "UTF8MB4_UNICODE_CI",
-          // each connection's session is set up once (time_zone): a reset on release would undo it
-          resetOnRelease: false,
-          timezone: "Z",
-          dateStrings: true,
-          supportBigNumbers: true,
-          bigNumberStrings: true,
-          decimalNumbers: false
-        }
-      })
-    },
-    classify,
-    begin: (isolation) =>
-      isolation === undefined
-        ? ["START TRANSACTION"]
-        : [`SET TRANSACTION ISOLATION LEVEL ${isolationSql(isolation)}`, "START TRANSACTION"],
-    control: (conn, sql) => conn.executeUnprepared(sql, [], undefined),
-    runResult: (result): RunResult => {
-      if (Array.isArray(result)) return { rowsAffected: result.length, lastInsertId: undefined }
-      const header = result as { affectedRows?: number; insertId?: unknown } | undefined
-      return { rowsAffected: header?.affectedRows ?? 0, lastInsertId: insertId(header?.insertId) }
-    },
-    commitRolledBack: () => false,
-    // InnoDB rolls back the whole transaction of a deadlock victim; later statements would autocommit.
-    transactionLost: (error) => error._tag === "Deadlock" || error._tag === "SerializationFailure",
+    client,
     prepare: (conn) => {
       const c = raw(conn)
       pool ??= poolOf(c)
@@ -198,17 +157,67 @@ export const driver = (config: Extra & Pick<ConnectionOptions, "connectionTTL">)
         Effect.catchAll(() => destroy(conn))
       )
     },
-    // A half-read result cannot be skipped without reading it all: drop the connection.
-    streamAbandoned: (conn) => Effect.as(destroy(conn), false),
-    discard: destroy,
-    // until a first connection has shown us mysql2's pool, statements reserve one
-    pooled: (sql, params, rawResult) =>
-      pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
-    idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
-    take: () => pool === undefined || wrap === undefined ? undefined : take(connectConnection(pool), wrap),
     expired: (conn) => {
       const c = raw(conn)
       return c !== undefined && session.expired(c)
-    }
+    },
+    idle: () => pool !== undefined && pool._freeConnections.length > 0 && pool._connectionQueue.length === 0,
+    // until a first connection has shown us mysql2's pool, statements reserve one
+    pooled: (sql, params, rawResult) =>
+      pool === undefined ? undefined : pooledStatement(pool, session, sql, params, rawResult),
+    take: () => pool === undefined || wrap === undefined ? undefined : take(connectConnection(pool), wrap)
   }
 }
+
+/** @internal */
+export const driver = (extra: Extra): Driver => ({
+  dialect: Dialect.mysql,
+  system: "mysql",
+  compiler: MysqlClient.makeCompiler(),
+  open: (options) => {
+    const t = target(options)
+    const maxConnections = options.maxConnections ?? 10
+    const client = MysqlClient.make({
+      host: t.host,
+      port: t.port,
+      database: t.database,
+      username: t.username,
+      password: t.password === undefined ? undefined : Redacted.make(t.password),
+      maxConnections,
+      // @effect/sql-mysql2 hands this to mysql2 as its `idleTimeout`.
+      connectionTTL: options.idleTimeout,
+      poolConfig: {
+        ...extra.poolConfig,
+        // idle connections kept regardless of idleTimeout (@effect/sql-mysql2 defaults it to 0: none)
+        maxIdle: options.minConnections ?? maxConnections,
+        connectTimeout: Duration.toMillis(options.connectTimeout ?? Duration.seconds(5)),
+        charset: "UTF8MB4_UNICODE_CI",
+        // each connection's session is set up once (time_zone): a reset on release would undo it
+        resetOnRelease: false,
+        timezone: "Z",
+        dateStrings: true,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        decimalNumbers: false
+      }
+    })
+    return Effect.map(client, (client) => openPool(client, options.connectionTTL))
+  },
+  classify,
+  begin: (isolation) =>
+    isolation === undefined
+      ? ["START TRANSACTION"]
+      : [`SET TRANSACTION ISOLATION LEVEL ${isolationSql(isolation)}`, "START TRANSACTION"],
+  control: (conn, sql) => conn.executeUnprepared(sql, [], undefined),
+  runResult: (result): RunResult => {
+    if (Array.isArray(result)) return { rowsAffected: result.length, lastInsertId: undefined }
+    const header = result as { affectedRows?: number; insertId?: unknown } | undefined
+    return { rowsAffected: header?.affectedRows ?? 0, lastInsertId: insertId(header?.insertId) }
+  },
+  commitRolledBack: () => false,
+  // InnoDB rolls back the whole transaction of a deadlock victim; later statements would autocommit.
+  transactionLost: (error) => error._tag === "Deadlock" || error._tag === "SerializationFailure",
+  // A half-read result cannot be skipped without reading it all: drop the connection.
+  streamAbandoned: (conn) => Effect.as(destroy(conn), false),
+  discard: destroy
+})

@@ -16,8 +16,9 @@ import * as Dialect from "../../dialect/Dialect.js"
 import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
 import { classify } from "./classifyPostgres.js"
+import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
-import type { Driver } from "./poolConnection.js"
+import type { Driver, OpenPool } from "./poolConnection.js"
 import { connectClient, pooledStatement } from "./poolPgStatement.js"
 import { take } from "./poolTake.js"
 
@@ -36,7 +37,7 @@ const secret = (value: string | Redacted.Redacted | undefined) =>
 
 const millis = (d: Duration.DurationInput | undefined) => d === undefined ? undefined : Duration.toMillis(d)
 
-const openPool = (options: ConnectionOptions & Extra) => {
+const newPool = (options: ConnectionOptions & Extra) => {
   const connectMillis = millis(options.connectTimeout ?? Duration.seconds(5))
   class Client extends Pg.Client {
     constructor(config?: string | Pg.ClientConfig) {
@@ -68,33 +69,12 @@ const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
 
 const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: Pg.PoolClient }).pg
 
-/** @internal */
-export const driver = (extra: Extra): Driver => {
-  let opened: Pg.Pool | undefined
+/** What `@effect/sql-pg` and pg-pool tell about one open pool, for the build that opened it. */
+const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
   // @effect/sql-pg's connection over one client, known from the first connection it hands out
   let wrap: ((client: Pg.PoolClient) => Connection) | undefined
   return {
-    dialect: Dialect.postgres,
-    system: "postgresql",
-    compiler: PgClient.makeCompiler(),
-    open: (options) =>
-      PgClient.fromPool({
-        acquire: Effect.acquireRelease(
-          Effect.sync(() => (opened = openPool({ ...options, ...extra }))),
-          (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"))
-        ),
-        applicationName: extra.applicationName ?? "effect-quarry"
-      }),
-    classify,
-    begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
-    control: (conn, sql) => conn.executeRaw(sql, []),
-    runResult: (raw): RunResult => {
-      const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult | undefined
-      return { rowsAffected: result?.rowCount ?? 0, lastInsertId: undefined }
-    },
-    commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
-    // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
-    transactionLost: () => false,
+    client,
     prepare: (conn) =>
       Effect.sync(() => {
         const ctor = (conn as unknown as { constructor?: new(client: Pg.PoolClient) => Connection }).constructor
@@ -102,18 +82,46 @@ export const driver = (extra: Extra): Driver => {
       }),
     // @effect/sql-pg cancels an interrupted statement itself (pg_cancel_backend).
     cancel: undefined,
-    // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
-    streamAbandoned: () => Effect.succeed(true),
-    discard: (conn) =>
-      Effect.sync(() => {
-        // An ended client is dropped by pg-pool when it is released.
-        pgClient(conn)?.end().catch(() => {})
-      }),
     // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
     expired: () => false,
-    idle: () => opened !== undefined && opened.idleCount > 0 && opened.waitingCount === 0,
-    pooled: (sql, params, raw) =>
-      opened === undefined ? Effect.dieMessage("the pool is not open") : pooledStatement(opened, sql, params, raw),
-    take: () => opened === undefined || wrap === undefined ? undefined : take(connectClient(opened), wrap)
+    idle: () => pool.idleCount > 0 && pool.waitingCount === 0,
+    pooled: (sql, params, raw) => pooledStatement(pool, sql, params, raw),
+    take: () => wrap === undefined ? undefined : take(connectClient(pool), wrap)
   }
 }
+
+/** @internal */
+export const driver = (extra: Extra): Driver => ({
+  dialect: Dialect.postgres,
+  system: "postgresql",
+  compiler: PgClient.makeCompiler(),
+  open: (options) =>
+    Effect.gen(function*() {
+      const pool = yield* Effect.acquireRelease(
+        Effect.sync(() => newPool({ ...options, ...extra })),
+        (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"))
+      )
+      const client = yield* PgClient.fromPool({
+        acquire: Effect.succeed(pool),
+        applicationName: extra.applicationName ?? "effect-quarry"
+      })
+      return openPool(pool, client)
+    }),
+  classify,
+  begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
+  control: (conn, sql) => conn.executeRaw(sql, []),
+  runResult: (raw): RunResult => {
+    const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult | undefined
+    return { rowsAffected: result?.rowCount ?? 0, lastInsertId: undefined }
+  },
+  commitRolledBack: (raw) => (raw as Pg.QueryResult | undefined)?.command === "ROLLBACK",
+  // PostgreSQL keeps a failed transaction open (aborted) until ROLLBACK; COMMIT reports it.
+  transactionLost: () => false,
+  // The cursor is closed by @effect/sql-pg's finalizer; the connection stays usable.
+  streamAbandoned: () => Effect.succeed(true),
+  discard: (conn) =>
+    Effect.sync(() => {
+      // An ended client is dropped by pg-pool when it is released.
+      pgClient(conn)?.end().catch(() => {})
+    })
+})
