@@ -126,6 +126,22 @@ export interface Dialect {
    * connection, so that they can be told from the first one.
    */
   readonly consecutiveInsertIds: string | undefined
+  /**
+   * How a SELECT that groups or is DISTINCT writes an expression it repeats
+   * (a select-list item or group key again in GROUP BY, HAVING, ORDER BY or
+   * a window), so that the server, which compares these clauses' expressions
+   * with each other, sees one expression and not two with parameters of
+   * their own:
+   * - `"parameters"`: compiled again, binding the same numbered parameters
+   *   (`$1` twice);
+   * - `"select-item"`: the select-list item named by its position (GROUP BY)
+   *   or its alias (HAVING, ORDER BY), since `?` cannot be numbered; the
+   *   server also matches no HAVING expression against GROUP BY's, even one
+   *   without parameters;
+   * - `"again"`: compiled again with parameters of its own (the server
+   *   compares values, not expressions).
+   */
+  readonly repeatedExpressions: "parameters" | "select-item" | "again"
 }
 
 const standardLiteral = (value: string) => `'${value.split("'").join("''")}'`
@@ -211,7 +227,9 @@ export const sqlite: Dialect = {
   textNul: true,
   patternNul: false,
   rowLocks: undefined,
-  consecutiveInsertIds: undefined
+  consecutiveInsertIds: undefined,
+  // an expression may name columns outside GROUP BY: it is evaluated on a row of the group
+  repeatedExpressions: "again"
 }
 
 /**
@@ -278,7 +296,8 @@ export const postgres: Dialect = {
   textNul: false,
   patternNul: false,
   rowLocks: { update: "FOR UPDATE", share: "FOR SHARE" },
-  consecutiveInsertIds: undefined
+  consecutiveInsertIds: undefined,
+  repeatedExpressions: "parameters"
 }
 
 /**
@@ -358,7 +377,8 @@ export const mysql: Dialect = {
   rowLocks: { update: "FOR UPDATE", share: "LOCK IN SHARE MODE" },
   // InnoDB gives a multi-row INSERT consecutive ids unless its lock mode interleaves them (2, MySQL 8's
   // default) or the session steps by more than 1 (multi-primary setups)
-  consecutiveInsertIds: "SELECT @@auto_increment_increment = 1 AND @@innodb_autoinc_lock_mode < 2 AS consecutive"
+  consecutiveInsertIds: "SELECT @@auto_increment_increment = 1 AND @@innodb_autoinc_lock_mode < 2 AS consecutive",
+  repeatedExpressions: "select-item"
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type * as Ast from "../Ast.js"
 import type { Dialect } from "../../dialect/Dialect.js"
+import { isLeaf, type Repeats } from "./repeats.js"
 import { columnInfo, tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
 
@@ -38,6 +39,8 @@ export class Ctx {
   readonly slots: Array<Slot> = []
   /** Qualify columns with their table (joins, subqueries). */
   qualify = false
+  /** The repeated expressions of the SELECT being compiled, where the server compares them. */
+  repeats: Repeats | undefined = undefined
   constructor(
     readonly dialect: Dialect,
     /** Compiles a subquery into this context (set by the statement compiler). */
@@ -233,8 +236,13 @@ const junction = (ctx: Ctx, expr: Ast.And | Ast.Or): string =>
 
 const one: ReadonlyArray<readonly [string, Ast.Expr]> = [["one", { _tag: "Raw", strings: ["1"], values: [] }]]
 
-/** Compile an expression. */
-export const compile = (ctx: Ctx, expr: Ast.Expr): string => {
+/** Compile an expression (a repeat in a SELECT that groups or is DISTINCT as the dialect writes repeats). */
+export const compile = (ctx: Ctx, expr: Ast.Expr): string =>
+  ctx.repeats === undefined || isLeaf(expr)
+    ? node(ctx, expr)
+    : ctx.repeats.compile(ctx, expr, node)
+
+const node = (ctx: Ctx, expr: Ast.Expr): string => {
   switch (expr._tag) {
     case "Column":
       return ctx.column(expr)

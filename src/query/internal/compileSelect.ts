@@ -9,6 +9,7 @@ import { compile, condition, Ctx, orderBy, type Slot, typeOf } from "./compileEx
 import { tableInfo } from "./tableInfo.js"
 import * as Values from "./values.js"
 import { memoized } from "./memo.js"
+import { Repeats } from "./repeats.js"
 
 /** The SQL and parameters of one statement; `slots` are the prepared query's parameters. */
 export interface Compiled {
@@ -77,6 +78,7 @@ const selection = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readon
       const read = type !== undefined && Values.isBigInt(type.kind) && ctx.dialect.bigintReadAsText
         ? ctx.dialect.castText(compiled)
         : compiled
+      ctx.repeats?.item(expr, key, i + 1, read !== compiled)
       return `${read} AS ${ctx.quote(key)}`
     })
     return { sql: sql.join(", "), layout: { _tag: "Projection", entries } }
@@ -104,7 +106,32 @@ const tableSql = (ctx: Ctx, table: Table.Any): string =>
 export const selectInto = (ctx: Ctx, query: Ast.Select | Ast.Compound): string =>
   query._tag === "Select" ? selectWithLayout(ctx, query).sql : compoundInto(ctx, query).sql
 
+/** A GROUP BY term: the select-list item's position where the dialect names repeats so. */
+const groupKey = (ctx: Ctx, expr: Ast.Expr): string => {
+  const position = ctx.repeats?.position(expr)
+  return position === undefined ? compile(ctx, expr) : String(position)
+}
+
+/** Where the server compares the expressions of the select list, HAVING and ORDER BY with each other. */
+const comparesExpressions = (select: Ast.Select) =>
+  select.groupBy.length > 0 || select.having !== undefined || select.distinct
+
 const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
+  const repeats = ctx.repeats
+  const repeated = ctx.dialect.repeatedExpressions
+  ctx.repeats = repeated !== "again" && comparesExpressions(select) ? new Repeats(repeated, select) : undefined
+  try {
+    return selectBody(ctx, select)
+  } finally {
+    ctx.repeats = repeats
+  }
+}
+
+/** `f` as HAVING or ORDER BY, where repeats may be written as select-list aliases. */
+const clause = (ctx: Ctx, name: "having" | "order", f: () => string): string =>
+  ctx.repeats === undefined ? f() : ctx.repeats.during(name, f)
+
+const selectBody = (ctx: Ctx, select: Ast.Select): { readonly sql: string; readonly layout: Layout } => {
   tableInfo(select.from)
   for (const j of select.joins) tableInfo(j.table)
   const qualify = ctx.qualify
@@ -118,13 +145,16 @@ const selectWithLayout = (ctx: Ctx, select: Ast.Select): { readonly sql: string;
     sql += ` ${j.kind === "inner" ? "INNER" : "LEFT"} JOIN ${tableSql(ctx, j.table)} ON ${condition(ctx, j.on)}`
   }
   if (select.where !== undefined) sql += ` WHERE ${condition(ctx, select.where)}`
-  if (select.groupBy.length > 0) sql += ` GROUP BY ${select.groupBy.map((e) => compile(ctx, e)).join(", ")}`
-  if (select.having !== undefined) sql += ` HAVING ${condition(ctx, select.having)}`
+  if (select.groupBy.length > 0) sql += ` GROUP BY ${select.groupBy.map((e) => groupKey(ctx, e)).join(", ")}`
+  const having = select.having
+  if (having !== undefined) sql += ` HAVING ${clause(ctx, "having", () => condition(ctx, having))}`
   if (partitioned) {
     ctx.qualify = qualify
     return { sql: slicePerPartition(ctx, select, sql), layout: columns.layout }
   }
-  if (select.orderBy.length > 0) sql += ` ORDER BY ${select.orderBy.map((o) => orderBy(ctx, o)).join(", ")}`
+  if (select.orderBy.length > 0) {
+    sql += ` ORDER BY ${clause(ctx, "order", () => select.orderBy.map((o) => orderBy(ctx, o)).join(", "))}`
+  }
   if (select.limit !== undefined) sql += ` LIMIT ${bound(ctx, select.limit)}`
   else if (select.offset !== undefined && ctx.dialect.limitForOffsetOnly !== undefined) {
     sql += ` LIMIT ${ctx.dialect.limitForOffsetOnly}`
