@@ -6,9 +6,17 @@
  * then `$4`) is two expressions to it. The dialect's `repeatedExpressions`
  * says how a repeat is written instead; this module finds the repeats.
  */
+import type { Dialect } from "../../dialect/Dialect.js"
 import type * as Ast from "../Ast.js"
-import type { Ctx } from "./compileExpr.js"
 import * as Values from "./values.js"
+
+/** What of a compilation this module reads (the compiler's context). */
+export interface Site {
+  readonly dialect: Dialect
+  readonly params: ReadonlyArray<unknown>
+  readonly qualify: boolean
+  quote(identifier: string): string
+}
 
 const isPlain = (value: object) => {
   const proto = Object.getPrototypeOf(value)
@@ -98,7 +106,7 @@ export class Repeats {
   }
 
   /** Compile a non-leaf expression with `node`, or write it as the repeat it is. */
-  compile(ctx: Ctx, expr: Ast.Expr, node: (ctx: Ctx, expr: Ast.Expr) => string): string {
+  compile<C extends Site>(ctx: C, expr: Ast.Expr, node: (ctx: C, expr: Ast.Expr) => string): string {
     if (this.mode === "parameters") {
       for (const c of this.compiled) if (c.qualify === ctx.qualify && same(c.expr, expr)) return c.sql
       const before = ctx.params.length
