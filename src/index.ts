@@ -49,3 +49,8 @@ export * as Sqlite from "./layers/Sqlite.js"
 export * as Postgres from "./layers/Postgres.js"
 /** @since 0.1.0 */
 export * as Mysql from "./layers/Mysql.js"
+
+/** @since 0.2.0 */
+export * as Replicated from "./replication/Replicated.js"
+/** @since 0.2.0 */
+export * as Replication from "./replication/Replication.js"

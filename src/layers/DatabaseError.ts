@@ -142,6 +142,52 @@ export class DatabaseFailure extends Data.TaggedError("DatabaseFailure")<Details
 }
 
 /**
+ * Why a replicated database (`Replicated.layer`) failed an operation.
+ *
+ * - `Timeout`: a sync-mode write committed on the primary, but a shadow did
+ *   not apply it in time; the entry stays in the log and is shipped later.
+ * - `Uncapturable`: a raw write (`Database.run`, the `sql` template) whose
+ *   rows cannot be recorded for the shadows; declare what it touches with
+ *   `Replication.touching`.
+ * - `NotReplicated`: a write or DDL on a table the replicated set was not
+ *   given (`tables`).
+ * - `NoPrimaryKey`: a replicated table without a primary key (refused when
+ *   the layer is built).
+ * - `Rejected`: a shadow refused a log entry; its shipping stopped.
+ * - `Unreachable`: a shadow cannot be reached (it is retried).
+ * - `Gap`: a shadow is behind the oldest entry the log still holds.
+ * - `Invalid`: the replicated set's configuration is wrong.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ReplicationReason = "Timeout" | "Uncapturable" | "NotReplicated" | "NoPrimaryKey" | "Rejected" | "Unreachable" | "Gap" | "Invalid"
+
+/**
+ * A replicated database failed an operation: which shadow, which log
+ * position, which table where known, and why. Never
+ * retryable: when it names a write (`Timeout`), that write is already
+ * committed on the primary.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ReplicationError extends Data.TaggedError("ReplicationError")<
+  Omit<Details, "dialect"> & {
+    /** The dialect of the database concerned, when it is known. */
+    readonly dialect?: DialectName | undefined
+    readonly reason: ReplicationReason
+    /** The shadow concerned, when one is. */
+    readonly shadow?: string | undefined
+    /** The log position concerned, when one is. */
+    readonly position?: number | undefined
+  }
+> {
+  /** Whether running the same work again may succeed. */
+  readonly retryable: boolean = false
+}
+
+/**
  * Any classified database error.
  *
  * @since 0.1.0
@@ -157,6 +203,7 @@ export type DatabaseError =
   | SerializationFailure
   | Busy
   | DatabaseFailure
+  | ReplicationError
 
 /**
  * Constraint violations only.
@@ -175,7 +222,8 @@ const tags = new Set([
   "Deadlock",
   "SerializationFailure",
   "Busy",
-  "DatabaseFailure"
+  "DatabaseFailure",
+  "ReplicationError"
 ])
 
 /**

@@ -21,6 +21,7 @@ import * as Database from "../layers/Database.js"
 import type * as DatabaseError from "../layers/DatabaseError.js"
 import type { Dialect } from "../dialect/Dialect.js"
 import * as internal from "./internal/ddl.js"
+import { ddlCapturing } from "./internal/ddlCapture.js"
 import type * as Table from "./Table.js"
 
 /**
@@ -94,13 +95,20 @@ export const dropTables = (
   options?: DropOptions
 ): ReadonlyArray<string> => [...sortByDependencies(tables)].reverse().map((t) => dropTable(t, dialect, options))
 
-const runAll = (statements: (dialect: Dialect) => ReadonlyArray<string>) =>
-  Effect.flatMap(Database.Database, (db) =>
-    Effect.forEach(statements(db.dialect), (sql) => db.run({ sql, params: [] }), { discard: true }))
+// a replicated database applies DDL itself: on the primary and, through its log, on every shadow
+const runAll = (tables: ReadonlyArray<Table.Any>, statements: (dialect: Dialect) => ReadonlyArray<string>) =>
+  Effect.flatMap(Database.Database, (db) => {
+    const capture = ddlCapturing(db)
+    return capture !== undefined
+      ? capture(tables, statements)
+      : Effect.forEach(statements(db.dialect), (sql) => db.run({ sql, params: [] }), { discard: true })
+  })
 
 /**
  * Create every table (and index) on the current database, parents first,
- * skipping those that exist: auto table creation.
+ * skipping those that exist: auto table creation. On a replicated database
+ * (`Replicated.layer`) the tables are created on the primary and, through
+ * the replication log, on every shadow in its own dialect.
  *
  * @since 0.1.0
  * @category execution
@@ -109,7 +117,7 @@ export const createAll = (
   tables: ReadonlyArray<Table.Any>,
   options?: CreateOptions
 ): Effect.Effect<void, DatabaseError.DatabaseError, Database.Database> =>
-  runAll((dialect) => createTables(tables, dialect, options))
+  runAll(tables, (dialect) => createTables(tables, dialect, options))
 
 /**
  * Drop every table on the current database, children first.
@@ -121,4 +129,4 @@ export const dropAll = (
   tables: ReadonlyArray<Table.Any>,
   options?: DropOptions
 ): Effect.Effect<void, DatabaseError.DatabaseError, Database.Database> =>
-  runAll((dialect) => dropTables(tables, dialect, options))
+  runAll(tables, (dialect) => dropTables(tables, dialect, options))

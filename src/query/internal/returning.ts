@@ -77,8 +77,8 @@ const union = (fields: ReadonlyArray<string>, defs: ReadonlyArray<Table.ColumnDe
   ...defs.map((d) => d.field).filter((f) => !fields.includes(f))
 ]
 
-/** Select rows by keys; the decoded rows come back in the order of `keys` (missing: undefined). */
-const fetchByKeys = (
+/** Select rows by keys; the decoded rows come back in the order of `keys` (missing ones left out). */
+export const fetchByKeys = (
   db: Database,
   table: Table.Any,
   fields: ReadonlyArray<string>,

@@ -13,7 +13,8 @@ import type * as Ast from "../Ast.js"
 import type { Dialect } from "../../dialect/Dialect.js"
 import * as QueryError from "../QueryError.js"
 import { compileDelete, compileUpdate, InsertCompilation, type InsertChunk } from "./compileWrite.js"
-import { rowsDecoder } from "./decode.js"
+import * as Capture from "./capture.js"
+import { type DecodeRow, rowsDecoder } from "./decode.js"
 import { insertPlan, memo, type ReadPlan, returningDecoder } from "./plan.js"
 import { type Args, bind, guard } from "./bind.js"
 import { emulatedDelete, emulatedInsert, emulatedUpdate } from "./returning.js"
@@ -101,8 +102,10 @@ export const runWrite = (
   db: Database,
   ast: Ast.Insert | Ast.Update | Ast.Delete,
   args: Args
-): Effect.Effect<RunResult, QueryError.QueryError | DatabaseError> =>
-  guard(() => {
+): Effect.Effect<RunResult, QueryError.QueryError | DatabaseError> => {
+  const capture = Capture.capturing(db)
+  if (capture !== undefined) return Capture.run(db, capture, ast, args, runReturning)
+  return guard(() => {
     const dialect = db.dialect
     switch (ast._tag) {
       case "Insert":
@@ -117,17 +120,21 @@ export const runWrite = (
         return db.run(bind(memo(ast, dialect.name, () => compileDelete(dialect, ast)), args))
     }
   })
+}
 
-/** Run a write and return the rows it wrote (or deleted). */
+/** Run a write and return the rows it wrote (or deleted), decoded by `decode` (default: the fields' schemas). */
 export const runReturning = (
   db: Database,
   ast: Ast.Insert | Ast.Update | Ast.Delete,
   fields: ReadonlyArray<string>,
-  args: Args
-): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> =>
-  guard(() => {
+  args: Args,
+  decode?: DecodeRow
+): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> => {
+  const capture = Capture.capturing(db)
+  if (capture !== undefined) return Capture.returning(db, capture, ast, fields, args, runReturning)
+  return guard(() => {
     const dialect = db.dialect
-    const decodeRow = memo(ast, `returning:${dialect.name}`, () => returningDecoder(ast.table, fields, dialect))
+    const decodeRow = decode ?? memo(ast, `returning:${dialect.name}`, () => returningDecoder(ast.table, fields, dialect))
     const decodeRows = rowsDecoder(decodeRow)
     switch (ast._tag) {
       case "Insert":
@@ -155,3 +162,4 @@ export const runReturning = (
           : emulatedDelete(db, ast, fields, decodeRow, args)
     }
   })
+}

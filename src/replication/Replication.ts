@@ -1,0 +1,166 @@
+/**
+ * The `Replication` service of a replicated database (`Replicated.layer`):
+ * where each shadow is, a stream of status changes, waiting for the shadows,
+ * restarting a stopped shadow, and declaring the rows a raw write touches.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Replication } from "effect-quarry"
+ *
+ * const report = Effect.gen(function*() {
+ *   const status = yield* Replication.status
+ *   for (const shadow of status.shadows) {
+ *     console.log(shadow.name, shadow.state, shadow.position, shadow.lag.entries, shadow.lag.seconds)
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ */
+import { Context, Duration, Effect, type Option, Stream } from "effect"
+import type { DialectName } from "../dialect/Dialect.js"
+import { Database } from "../layers/Database.js"
+import type { DatabaseError, ReplicationError } from "../layers/DatabaseError.js"
+import type * as QueryError from "../query/QueryError.js"
+import type * as Table from "../schema/Table.js"
+import { Touching, type TouchingFn } from "./internal/database.js"
+
+/**
+ * A shadow's state: `streaming` (caught up, following commits),
+ * `catching-up` (behind, applying), `down` (unreachable or failing in a way
+ * that may heal; retried with backoff), `stopped` (it rejected an entry, or
+ * the log no longer holds what it needs: shipping to it waits for `resume`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ShadowState = "streaming" | "catching-up" | "down" | "stopped"
+
+/**
+ * One shadow's status.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ShadowStatus {
+  readonly name: string
+  /** Its dialect, once it has been opened. */
+  readonly dialect: DialectName | undefined
+  readonly state: ShadowState
+  /** The last log position it has applied. */
+  readonly position: number
+  /** How far behind the log's head it is: entries, and the age of the oldest entry it lacks. */
+  readonly lag: { readonly entries: number; readonly seconds: number }
+  /** Whether this process ships to it; another process (holding its lease) does otherwise. */
+  readonly shipping: boolean
+  /** Why it is down or stopped. */
+  readonly lastError: ReplicationError | undefined
+}
+
+/**
+ * The status of a replicated set.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Status {
+  readonly mode: "async" | "sync"
+  /** The position of the last entry appended to the log, as far as this process knows. */
+  readonly head: number
+  readonly shadows: ReadonlyArray<ShadowStatus>
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Replication {
+  readonly status: Effect.Effect<Status>
+  /** The status, then every change of it. */
+  readonly changes: Stream.Stream<Status>
+  /** Wait until every shadow has applied the log's current head. */
+  readonly caughtUp: (options?: { readonly timeout?: Duration.DurationInput | undefined }) => Effect.Effect<void, DatabaseError>
+  /** Start shipping again to a stopped shadow (after fixing what it rejected). */
+  readonly resume: (shadow: string) => Effect.Effect<void, ReplicationError>
+  /** The primary database (statements on it are not recorded: for tools that read it). */
+  readonly primary: Database
+  /** A shadow's database, once it has been opened (writing to it makes it diverge). */
+  readonly shadow: (name: string) => Effect.Effect<Option.Option<Database>, ReplicationError>
+}
+
+/**
+ * @since 0.2.0
+ * @category tags
+ */
+export const Replication: Context.Tag<Replication, Replication> = Context.GenericTag<Replication>(
+  "effect-quarry/Replication"
+)
+
+/**
+ * The status now: per shadow its position, lag, state, and last error.
+ *
+ * @since 0.2.0
+ * @category status
+ */
+export const status: Effect.Effect<Status, never, Replication> = Effect.flatMap(Replication, (r) => r.status)
+
+/**
+ * The status, then every change of it (a shadow's position or state).
+ *
+ * @since 0.2.0
+ * @category status
+ */
+export const changes: Stream.Stream<Status, never, Replication> = Stream.unwrap(Effect.map(Replication, (r) => r.changes))
+
+/**
+ * Wait until every shadow has applied every entry committed so far; fails
+ * with `ReplicationError` ("Timeout", default after 30 seconds) naming a
+ * shadow that did not, or ("Rejected") one that stopped.
+ *
+ * @since 0.2.0
+ * @category status
+ */
+export const caughtUp = (
+  options?: { readonly timeout?: Duration.DurationInput | undefined }
+): Effect.Effect<void, DatabaseError, Replication> => Effect.flatMap(Replication, (r) => r.caughtUp(options))
+
+/**
+ * Start shipping again to a stopped shadow.
+ *
+ * @since 0.2.0
+ * @category status
+ */
+export const resume = (shadow: string): Effect.Effect<void, ReplicationError, Replication> =>
+  Effect.flatMap(Replication, (r) => r.resume(shadow))
+
+/**
+ * Declare the rows a raw write touches, so that a replicated database can
+ * record them: `effect` may then run raw writes (`Database.run`, the `sql`
+ * template) on the current database, and when it succeeds the rows of
+ * `table` with these primary keys are read again in the same transaction —
+ * present ones are shipped as they are, missing ones as deleted. A key is
+ * the key's value, or a record of the key fields for a composite key. On a
+ * database that is not replicated, `effect` just runs.
+ *
+ * @example
+ * ```ts
+ * import { Database, Replication } from "effect-quarry"
+ *
+ * const bump = Database.run({ sql: "UPDATE users SET age = age + 1 WHERE id = ?", params: [7] }).pipe(
+ *   Replication.touching(Users, [7])
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category raw writes
+ */
+export const touching = (table: Table.Any, keys: Iterable<unknown>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseError | QueryError.QueryError, R | Database> =>
+  Effect.flatMap(Database, (db) => {
+    const touch = (db as Database & { readonly [Touching]?: TouchingFn })[Touching]
+    return touch === undefined ? effect : touch(table, Array.from(keys), effect)
+  })
+
+/** @internal */
+export const defaultCaughtUpTimeout = Duration.seconds(30)

@@ -1,0 +1,192 @@
+/**
+ * A replicated set, opened: the primary, its log, one shipper per shadow,
+ * the pruner, and the finalizer that drains them.
+ */
+import type { SqlClient } from "@effect/sql"
+import * as SqlClientTag from "@effect/sql/SqlClient"
+import { Clock, Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Schedule, Scope, Stream, SubscriptionRef } from "effect"
+import { Database } from "../../layers/Database.js"
+import { type DatabaseError, ReplicationError } from "../../layers/DatabaseError.js"
+import type * as Table from "../../schema/Table.js"
+import * as Replication from "../Replication.js"
+import * as ReplicatedDatabase from "./database.js"
+import * as Log from "./log.js"
+import * as Shipper from "./shipper.js"
+import * as State from "./state.js"
+
+/** The configuration, resolved. */
+export interface Resolved {
+  readonly primary: Layer.Layer<Database, unknown>
+  readonly shadows: ReadonlyArray<readonly [string, Layer.Layer<Database, unknown>]>
+  readonly tables: ReadonlyMap<string, Table.Any>
+  readonly mode: "async" | "sync"
+  readonly syncTimeout: Duration.Duration
+  readonly batchSize: number
+  readonly pollMillis: number
+  readonly leaseMillis: number
+  readonly retry: Schedule.Schedule<unknown, unknown>
+  readonly drainTimeout: Duration.Duration
+  readonly retentionMillis: number
+  readonly pruneInterval: Duration.Duration
+  readonly owner: string
+}
+
+/** Background work keeps real time, whatever clock the program runs with (a test clock would stop it). */
+const live = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.withClock(effect, Clock.make())
+
+const timeout = (shadow: string, dialect: Database["dialect"]["name"], position: number, waited: Duration.Duration) =>
+  new ReplicationError({
+    reason: "Timeout",
+    dialect,
+    shadow,
+    position,
+    message: `shadow ${shadow} did not apply position ${position} within ${Duration.format(waited)}; ` +
+      `the write is committed on the primary and stays in the log`
+  })
+
+/** Open the set in the current scope. */
+export const make = (
+  config: Resolved
+): Effect.Effect<Context.Context<Database | SqlClient.SqlClient | Replication.Replication>, unknown, Scope.Scope> =>
+  Effect.gen(function*() {
+    const primaryContext = yield* Layer.build(config.primary)
+    const primary = Context.get(primaryContext, Database)
+    yield* Log.createPrimary(primary)
+    const names = config.shadows.map(([name]) => name)
+    const state = yield* State.make(names)
+    yield* state.advance(yield* Log.head(primary), Date.now())
+
+    // closed in reverse: the drain (added last) first, then the fibers, then the shadows, then the primary
+    const scope = yield* Effect.scope
+    const shadowsScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+    const fibersScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+    const shippers = new Map<string, Shipper.Shipper>()
+    for (const [name, layer] of config.shadows) {
+      shippers.set(
+        name,
+        yield* live(Shipper.start({
+          name,
+          layer,
+          primary,
+          tables: config.tables,
+          state,
+          owner: config.owner,
+          batchSize: config.batchSize,
+          pollMillis: config.pollMillis,
+          leaseMillis: config.leaseMillis,
+          retry: config.retry
+        }, { fibers: fibersScope, shadows: shadowsScope }))
+      )
+    }
+
+    /** Wait until every shadow has applied `position`. */
+    const awaitAll = (position: number, waited: Duration.Duration): Effect.Effect<void, ReplicationError> =>
+      live(Effect.forEach(names, (name) =>
+        state.ref.changes.pipe(
+          Stream.map((s) => s.shadows[name]),
+          Stream.filter((s) => s.position >= position || s.state === "stopped"),
+          Stream.runHead,
+          Effect.flatMap((found) => {
+            const shadow = Option.getOrUndefined(found)
+            return shadow === undefined || shadow.position >= position
+              ? Effect.void
+              : Effect.fail(shadow.lastError ?? timeout(name, primary.dialect.name, position, waited))
+          }),
+          Effect.timeoutFail({ duration: waited, onTimeout: () => timeout(name, primary.dialect.name, position, waited) })
+        ), { concurrency: "unbounded", discard: true }))
+
+    let closing = false
+    const wakeAll = Effect.forEach(shippers.values(), (s) => s.wake, { discard: true })
+    const database = ReplicatedDatabase.make({
+      primary,
+      tables: config.tables,
+      closing: () => closing,
+      committed: (position, at) =>
+        Effect.zipRight(
+          Effect.zipRight(state.advance(position, at), wakeAll),
+          config.mode === "sync" ? awaitAll(position, config.syncTimeout) : Effect.void
+        )
+    })
+
+    // entries every shadow has applied (as recorded on the primary) go, once older than the retention
+    const prune = Effect.gen(function*() {
+      const recorded = yield* Log.recordedShadows(primary)
+      const upTo = Math.min(...names.map((n) => recorded.get(n) ?? 0))
+      if (upTo > 0) yield* Log.prune(primary, upTo, Date.now() - config.retentionMillis)
+    })
+    yield* Effect.forkIn(live(
+      Effect.repeat(
+        Effect.catchAll(prune, (e) => Effect.logDebug(`replication: pruning failed: ${e.message}`)),
+        Schedule.spaced(config.pruneInterval)
+      )
+    ), fibersScope)
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        closing = true
+        const snapshot = yield* SubscriptionRef.get(state.ref)
+        const target = yield* Effect.orElseSucceed(Log.head(primary), () => snapshot.head)
+        const shipping = names.filter((n) => snapshot.shadows[n].shipping || snapshot.shadows[n].state === "down")
+        yield* wakeAll
+        const drained = yield* Effect.exit(live(Effect.forEach(shipping, (name) =>
+          state.ref.changes.pipe(
+            Stream.map((s) => s.shadows[name]),
+            Stream.filter((s) => s.position >= target || s.state === "stopped" || !s.shipping),
+            Stream.runHead
+          ), { concurrency: "unbounded", discard: true }).pipe(Effect.timeout(config.drainTimeout))))
+        if (Exit.isFailure(drained)) {
+          yield* Effect.logWarning(`replication: closing before every shadow applied position ${target}; the rest stays in the log`)
+        }
+        const after = yield* SubscriptionRef.get(state.ref)
+        yield* Effect.forEach(names, (n) =>
+          after.shadows[n].position > 0
+            ? Effect.ignore(Log.recordShadow(primary, n, after.shadows[n].position, Date.now()))
+            : Effect.void, { discard: true })
+      })
+    )
+
+    const replication: Replication.Replication = {
+      status: Effect.map(SubscriptionRef.get(state.ref), (s) => statusOf(config.mode, s, Date.now())),
+      changes: Stream.map(state.ref.changes, (s) => statusOf(config.mode, s, Date.now())),
+      caughtUp: (options) =>
+        Effect.flatMap(Log.head(primary), (head) =>
+          Effect.zipRight(
+            Effect.zipRight(state.advance(head, Date.now()), wakeAll),
+            awaitAll(head, Duration.decode(options?.timeout ?? Replication.defaultCaughtUpTimeout))
+          )) as Effect.Effect<void, DatabaseError>,
+      resume: (name) => {
+        const shipper = shippers.get(name)
+        return shipper === undefined ? Effect.fail(unknownShadow(primary, name)) : shipper.resume
+      },
+      primary,
+      shadow: (name) => {
+        const shipper = shippers.get(name)
+        return shipper === undefined ? Effect.fail(unknownShadow(primary, name)) : shipper.database
+      }
+    }
+
+    return Context.make(Database, database).pipe(
+      Context.add(SqlClientTag.SqlClient, database.sql),
+      Context.add(Replication.Replication, replication)
+    )
+  })
+
+const unknownShadow = (primary: Database, name: string) =>
+  new ReplicationError({ reason: "NotReplicated", dialect: primary.dialect.name, shadow: name, message: `no shadow named ${name}` })
+
+const statusOf = (mode: "async" | "sync", s: State.Snapshot, now: number): Replication.Status => ({
+  mode,
+  head: s.head,
+  shadows: Object.values(s.shadows).map((shadow) => ({
+    name: shadow.name,
+    dialect: shadow.dialect,
+    state: shadow.state,
+    position: shadow.position,
+    lag: {
+      entries: Math.max(0, s.head - shadow.position),
+      seconds: shadow.pendingSince === undefined || shadow.position >= s.head ? 0 : Math.max(0, (now - shadow.pendingSince) / 1000)
+    },
+    shipping: shadow.shipping,
+    lastError: shadow.lastError
+  }))
+})
