@@ -206,3 +206,22 @@ export const compareAll = Effect.gen(function*() {
   }
   return { primary, shadows, status }
 })
+
+/** A shadow's database, once its shipper has opened it. */
+export const shadowOf = (name: string) =>
+  Effect.flatMap(Replication.Replication, (r) => Effect.map(r.shadow(name), Option.getOrThrow))
+
+/** Run `effect` against a database directly. */
+export const on = <A, E, R>(db: Database.Database, effect: Effect.Effect<A, E, R>) =>
+  Effect.provideService(effect, Database.Database, db)
+
+/** The log's entries on the primary (position and payload). */
+export const logEntries = Effect.flatMap(Replication.Replication, (r) =>
+  Effect.map(
+    r.primary.all({ sql: "SELECT position, payload FROM quarry_replication_log ORDER BY position", params: [] }),
+    (rows) => rows.map((row) => ({ position: Number(row.position), payload: String(row.payload) }))
+  ))
+
+/** The emails of the accounts in a database, sorted. */
+export const emails = (db: Database.Database) =>
+  Effect.map(on(db, Query.all(Query.only("email")(Query.from(Accounts)))), (rows) => rows.map((r) => r.email).sort())

@@ -131,7 +131,8 @@ export const make = (
         const drained = yield* Effect.exit(live(Effect.forEach(shipping, (name) =>
           state.ref.changes.pipe(
             Stream.map((s) => s.shadows[name]),
-            Stream.filter((s) => s.position >= target || s.state === "stopped" || !s.shipping),
+            // a shadow still opening is "down" and not shipping yet: wait for it; one another process ships to is not ours to drain
+            Stream.filter((s) => s.position >= target || s.state === "stopped" || (!s.shipping && s.state !== "down")),
             Stream.runHead
           ), { concurrency: "unbounded", discard: true }).pipe(Effect.timeout(config.drainTimeout))))
         if (Exit.isFailure(drained)) {

@@ -84,6 +84,13 @@ const claim = (c: Config, shadow: Database) =>
     return { leader: true, position: lease.position }
   }))
 
+/** Give up the shadow's lease, if this process holds it (its position stays). */
+const release = (c: Config, shadow: Database) =>
+  shadow.transaction(Effect.gen(function*() {
+    const lease = yield* Log.lockPosition(shadow, c.name)
+    if (lease.owner === c.owner) yield* Log.storePosition(shadow, c.name, { position: lease.position, owner: "", until: 0 })
+  }))
+
 /** Apply steps and store the new position, in one transaction that checks the lease and the position. */
 const apply = (c: Config, shadow: Database, expected: number, batch: ReadonlyArray<Step>, last: number) =>
   shadow.transaction(Effect.gen(function*() {
@@ -137,7 +144,12 @@ export const start = (
           if (entries.length === 0) {
             const head = yield* Effect.mapError(Log.head(c.primary), (e) => down(c, e))
             yield* c.state.advance(head, Date.now())
-            if (head > position) return yield* Effect.fail(new Stop(gap(c, shadow, position)))
+            if (head > position) {
+              // entries committed up to `head` were in the log when it was read: read again before calling it a gap
+              const again = yield* Effect.mapError(Log.read(c.primary, position, 1), (e) => down(c, e))
+              if (again.length > 0) continue
+              return yield* Effect.fail(new Stop(gap(c, shadow, position)))
+            }
             yield* update(c.name, (s) => ({ ...s, state: "streaming", position, pendingSince: undefined, shipping: true, lastError: undefined }))
             if (recorded < position) {
               yield* Effect.ignore(Log.recordShadow(c.primary, c.name, position, Date.now()))
@@ -253,6 +265,10 @@ export const start = (
       }
     })
 
+    // runs after the fiber below is interrupted (finalizers run in reverse): give the lease back, so that the
+    // next process to start ships at once instead of waiting for it to expire
+    yield* Scope.addFinalizer(scopes.fibers, Effect.flatMap(SubscriptionRef.get(opened), (known) =>
+      Option.isNone(known) ? Effect.void : Effect.ignore(release(c, known.value)).pipe(Effect.timeout("2 seconds"), Effect.ignore)))
     yield* Effect.forkIn(loop, scopes.fibers)
     return {
       wake: Queue.offer(wakeup, undefined).pipe(Effect.asVoid),
