@@ -22,6 +22,7 @@ import type * as DatabaseError from "../layers/DatabaseError.js"
 import type { Dialect } from "../dialect/Dialect.js"
 import * as internal from "./internal/ddl.js"
 import { ddlCapturing } from "./internal/ddlCapture.js"
+import * as Snapshot from "./Snapshot.js"
 import type * as Table from "./Table.js"
 
 /**
@@ -49,7 +50,7 @@ export interface DropOptions {
  * @category statements
  */
 export const createTable = (table: Table.Any, dialect: Dialect, options?: CreateOptions): ReadonlyArray<string> =>
-  internal.createTable(table, dialect, options?.ifNotExists ?? true)
+  internal.createTable(Snapshot.table(table), dialect, options?.ifNotExists ?? true)
 
 /**
  * The statement that drops one table.

@@ -23,11 +23,35 @@ export interface ColumnSnapshot {
   readonly primaryKey: boolean
   readonly autoIncrement: boolean
   readonly unique: boolean
+  /** The default as PostgreSQL's DDL writes it: one canonical spelling to diff. */
   readonly default: string | null
+  /** The column's check as PostgreSQL's DDL writes it. */
   readonly check: string | null
   /** The SQL type per dialect, as the DDL declares it. */
-  readonly sqlType: { readonly [D in Dialect.DialectName]: string }
+  readonly sqlType: PerDialect
+  /**
+   * The DEFAULT expression per dialect, as the DDL declares it (booleans,
+   * string escapes and per-dialect SQL differ), so DDL can be written from the
+   * snapshot alone.
+   *
+   * @since 0.2.0
+   */
+  readonly defaultByDialect: PerDialect | null
+  /**
+   * The column's CHECK per dialect (identifier quoting differs).
+   *
+   * @since 0.2.0
+   */
+  readonly checkByDialect: PerDialect | null
 }
+
+/**
+ * One SQL text per dialect.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PerDialect = { readonly [D in Dialect.DialectName]: string }
 
 /**
  * @since 0.1.0
@@ -51,7 +75,8 @@ export interface TableSnapshot {
   readonly primaryKey: ReadonlyArray<string>
   readonly unique: ReadonlyArray<ReadonlyArray<string>>
   readonly indexes: ReadonlyArray<{ readonly name: string; readonly columns: ReadonlyArray<string>; readonly unique: boolean }>
-  readonly checks: ReadonlyArray<{ readonly name: string; readonly sql: string }>
+  /** Table-level checks: `sql` as PostgreSQL's DDL writes it (to diff), `sqlByDialect` for each DDL. */
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly sql: string; readonly sqlByDialect: PerDialect }>
   readonly foreignKeys: ReadonlyArray<ForeignKeySnapshot>
 }
 
@@ -82,10 +107,13 @@ const column = (table: Table.Any, c: Table.ColumnDef): ColumnSnapshot => ({
   // a default is recorded as the PostgreSQL DDL text: one canonical spelling to diff
   default: c.default === undefined ? null : internal.defaultSql(c.default, Dialect.postgres),
   check: c.check === undefined ? null : internal.fragment(c.check, Dialect.postgres),
-  sqlType: Object.fromEntries(
-    dialects.map((d) => [d.name, internal.columnSqlType(c, d, keyed(table, c))])
-  ) as ColumnSnapshot["sqlType"]
+  sqlType: perDialect((d) => internal.columnSqlType(c, d, keyed(table, c))),
+  defaultByDialect: c.default === undefined ? null : perDialect((d) => internal.defaultSql(c.default!, d)),
+  checkByDialect: c.check === undefined ? null : perDialect((d) => internal.fragment(c.check!, d))
 })
+
+const perDialect = (f: (dialect: Dialect.Dialect) => string): PerDialect =>
+  Object.fromEntries(dialects.map((d) => [d.name, f(d)])) as PerDialect
 
 /**
  * The snapshot of one table.
@@ -99,11 +127,15 @@ export const table = (t: Table.Any): TableSnapshot => ({
   primaryKey: t.primaryKey.map((c) => c.name),
   unique: t.unique.map((u) => u.map((c) => c.name)),
   indexes: internal.indexesOf(t).map((ix) => ({ name: ix.name, columns: ix.columns.map((c) => c.name), unique: ix.unique })),
-  checks: t.checks.map((ck) => ({ name: ck.name, sql: internal.fragment(ck.sql, Dialect.postgres) })),
+  checks: t.checks.map((ck) => ({
+    name: ck.name,
+    sql: internal.fragment(ck.sql, Dialect.postgres),
+    sqlByDialect: perDialect((d) => internal.fragment(ck.sql, d))
+  })),
   foreignKeys: t.columns.filter((c) => c.references !== undefined).map((c) => {
     const ref = internal.referencedColumn(c)
     return {
-      name: `${t.name}_${c.name}_fkey`,
+      name: internal.constraintName(t.name, [c.name], "fkey"),
       column: c.name,
       references: { table: ref.table.name, column: ref.column.name },
       onDelete: c.references!.onDelete ?? null,

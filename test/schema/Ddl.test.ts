@@ -55,7 +55,18 @@ describe("Snapshot", () => {
       ["author_id", "authors", "cascade"],
       ["editor_id", "authors", "set null"]
     ])
-    expect(posts.checks).toEqual([{ name: "posts_rating_range", sql: `"rating" >= 0 AND "rating" <= 5` }])
+    expect(posts.checks).toEqual([{
+      name: "posts_rating_range",
+      sql: `"rating" >= 0 AND "rating" <= 5`,
+      sqlByDialect: {
+        sqlite: `"rating" >= 0 AND "rating" <= 5`,
+        postgres: `"rating" >= 0 AND "rating" <= 5`,
+        mysql: "`rating` >= 0 AND `rating` <= 5"
+      }
+    }])
+    // the DDL's defaults per dialect (booleans are 0/1 where stored as integers)
+    const active = snap.tables.find((t) => t.name === "authors")!.columns.find((c) => c.name === "active")!
+    expect(active.defaultByDialect).toEqual({ sqlite: "1", postgres: "TRUE", mysql: "1" })
     await expect(Snapshot.toJson(snap)).toMatchFileSnapshot("./golden/snapshot.json")
   })
 })

@@ -1,4 +1,5 @@
 import type { Dialect } from "../../dialect/Dialect.js"
+import type { ColumnSnapshot, ForeignKeySnapshot, TableSnapshot } from "../Snapshot.js"
 import type * as Table from "../Table.js"
 
 type ColumnDef = Table.ColumnDef
@@ -16,14 +17,6 @@ export const referencedColumn = (column: ColumnDef): { readonly table: Table.Any
     throw new Error(`${column.name}: references ${table.name}, which has no single primary key; name the field`)
   }
   return { table, column: table.primaryKey[0] }
-}
-
-const keyedColumns = (table: Table.Any): Set<string> => {
-  const keyed = new Set<string>()
-  for (const c of table.columns) if (c.primaryKey || c.unique || c.index || c.references) keyed.add(c.field)
-  for (const u of table.unique) for (const c of u) keyed.add(c.field)
-  for (const ix of table.indexes) for (const c of ix.columns) keyed.add(c.field)
-  return keyed
 }
 
 /** The SQL type of a column as declared in DDL. */
@@ -47,73 +40,114 @@ export const defaultSql = (d: Table.SqlDefault, dialect: Dialect): string => {
   return dialect.stringLiteral(v)
 }
 
-const action = (a: Table.ForeignKeyAction) => a.toUpperCase()
-
-const list = (dialect: Dialect, columns: ReadonlyArray<ColumnDef>) =>
-  columns.map((c) => dialect.quote(c.name)).join(", ")
+const list = (dialect: Dialect, columns: ReadonlyArray<string>) => columns.map((c) => dialect.quote(c)).join(", ")
 
 /** Constraint names: `<table>_<columns>_<suffix>`, as PostgreSQL would name them. */
-const constraintName = (table: Table.Any, columns: ReadonlyArray<ColumnDef>, suffix: string) =>
-  `${table.name}_${columns.map((c) => c.name).join("_")}_${suffix}`
+export const constraintName = (table: string, columns: ReadonlyArray<string>, suffix: string) =>
+  `${table}_${columns.join("_")}_${suffix}`
 
 /** Every index of a table: the declared ones plus single-column `index: true`. */
 export const indexesOf = (table: Table.Any) => [
   ...table.columns.filter((c) => c.index).map((c) => ({
-    name: constraintName(table, [c], "idx"),
+    name: constraintName(table.name, [c.name], "idx"),
     columns: [c],
     unique: false
   })),
   ...table.indexes
 ]
 
-export const createTable = (table: Table.Any, dialect: Dialect, ifNotExists: boolean): ReadonlyArray<string> => {
+/** The column of a snapshot declared as the table's auto-incrementing primary key, if any. */
+export const autoIncrementColumn = (table: TableSnapshot): ColumnSnapshot | undefined => {
+  if (table.primaryKey.length !== 1) return undefined
+  const pk = table.columns.find((c) => c.name === table.primaryKey[0])
+  return pk?.autoIncrement ? pk : undefined
+}
+
+/** One column's definition inside CREATE TABLE (or ADD COLUMN). */
+export const columnDefinition = (c: ColumnSnapshot, dialect: Dialect, autoPk: boolean): string => {
+  if (autoPk) return `${dialect.quote(c.name)} ${dialect.autoIncrementPrimaryKey(c.kind)}`
+  const parts = [dialect.quote(c.name), c.sqlType[dialect.name]]
+  if (!c.nullable) parts.push("NOT NULL")
+  if (c.defaultByDialect !== null) parts.push(`DEFAULT ${c.defaultByDialect[dialect.name]}`)
+  return parts.join(" ")
+}
+
+/** The CHECK constraints a column carries: its enum's values and its own check. */
+export const columnChecks = (
+  table: string,
+  c: ColumnSnapshot,
+  dialect: Dialect
+): ReadonlyArray<{ readonly name: string; readonly sql: string }> => {
+  const out: Array<{ name: string; sql: string }> = []
+  if (c.kind._tag === "Enum") {
+    const values = c.kind.values.map((v) => dialect.stringLiteral(v)).join(", ")
+    out.push({ name: constraintName(table, [c.name], "check"), sql: `${dialect.quote(c.name)} IN (${values})` })
+  }
+  if (c.checkByDialect !== null) out.push({ name: constraintName(table, [c.name], "ck"), sql: c.checkByDialect[dialect.name] })
+  return out
+}
+
+/** Every unique constraint of a table: single columns first, then the multi-column ones. */
+export const uniqueConstraints = (table: TableSnapshot): ReadonlyArray<ReadonlyArray<string>> => [
+  ...table.columns.filter((c) => c.unique).map((c) => [c.name]),
+  ...table.unique
+]
+
+/** A foreign key's clause (after `CONSTRAINT name` or `ADD CONSTRAINT name`). */
+export const foreignKeyClause = (fk: ForeignKeySnapshot, dialect: Dialect): string => {
   const q = dialect.quote
-  const keyed = keyedColumns(table)
-  const autoPk = table.primaryKey.length === 1 && table.primaryKey[0].autoIncrement ? table.primaryKey[0] : undefined
-  const lines: Array<string> = table.columns.map((c) => {
-    if (c === autoPk) return `${q(c.name)} ${dialect.autoIncrementPrimaryKey(c.type.kind)}`
-    const parts = [q(c.name), columnSqlType(c, dialect, keyed.has(c.field))]
-    if (!c.type.nullable) parts.push("NOT NULL")
-    if (c.default !== undefined) parts.push(`DEFAULT ${defaultSql(c.default, dialect)}`)
-    return parts.join(" ")
-  })
+  let sql = `FOREIGN KEY (${q(fk.column)}) REFERENCES ${q(fk.references.table)} (${q(fk.references.column)})`
+  if (fk.onDelete !== null) sql += ` ON DELETE ${fk.onDelete.toUpperCase()}`
+  if (fk.onUpdate !== null) sql += ` ON UPDATE ${fk.onUpdate.toUpperCase()}`
+  return sql
+}
+
+/** `CREATE INDEX` for one index of a snapshot. */
+export const createIndex = (
+  table: string,
+  ix: TableSnapshot["indexes"][number],
+  dialect: Dialect,
+  ifNotExists: boolean
+): string =>
+  `CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${dialect.quote(ix.name)} ` +
+  `ON ${dialect.quote(table)} (${list(dialect, ix.columns)})`
+
+/**
+ * `CREATE TABLE` for a snapshot, named `name` (SQLite's rebuild creates the
+ * new table under a temporary name); indexes are inline where the dialect
+ * declares them so.
+ */
+export const createTableStatement = (
+  table: TableSnapshot,
+  dialect: Dialect,
+  ifNotExists: boolean,
+  name: string = table.name
+): string => {
+  const q = dialect.quote
+  const autoPk = autoIncrementColumn(table)
+  const lines: Array<string> = table.columns.map((c) => columnDefinition(c, dialect, c === autoPk))
   if (autoPk === undefined && table.primaryKey.length > 0) {
     lines.push(`CONSTRAINT ${q(`${table.name}_pkey`)} PRIMARY KEY (${list(dialect, table.primaryKey)})`)
   }
-  for (const c of table.columns) {
-    if (c.unique) lines.push(`CONSTRAINT ${q(constraintName(table, [c], "key"))} UNIQUE (${q(c.name)})`)
+  for (const u of uniqueConstraints(table)) {
+    lines.push(`CONSTRAINT ${q(constraintName(table.name, u, "key"))} UNIQUE (${list(dialect, u)})`)
   }
-  for (const u of table.unique) lines.push(`CONSTRAINT ${q(constraintName(table, u, "key"))} UNIQUE (${list(dialect, u)})`)
   for (const c of table.columns) {
-    if (c.type.kind._tag === "Enum") {
-      const values = c.type.kind.values.map((v) => dialect.stringLiteral(v)).join(", ")
-      lines.push(`CONSTRAINT ${q(constraintName(table, [c], "check"))} CHECK (${q(c.name)} IN (${values}))`)
-    }
-    if (c.check !== undefined) lines.push(`CONSTRAINT ${q(constraintName(table, [c], "ck"))} CHECK (${fragment(c.check, dialect)})`)
+    for (const ck of columnChecks(table.name, c, dialect)) lines.push(`CONSTRAINT ${q(ck.name)} CHECK (${ck.sql})`)
   }
-  for (const ck of table.checks) lines.push(`CONSTRAINT ${q(ck.name)} CHECK (${fragment(ck.sql, dialect)})`)
-  for (const c of table.columns) {
-    if (c.references === undefined) continue
-    const ref = referencedColumn(c)
-    let fk = `CONSTRAINT ${q(constraintName(table, [c], "fkey"))} FOREIGN KEY (${q(c.name)}) ` +
-      `REFERENCES ${q(ref.table.name)} (${q(ref.column.name)})`
-    if (c.references.onDelete) fk += ` ON DELETE ${action(c.references.onDelete)}`
-    if (c.references.onUpdate) fk += ` ON UPDATE ${action(c.references.onUpdate)}`
-    lines.push(fk)
-  }
-  const indexes = indexesOf(table)
+  for (const ck of table.checks) lines.push(`CONSTRAINT ${q(ck.name)} CHECK (${ck.sqlByDialect[dialect.name]})`)
+  for (const fk of table.foreignKeys) lines.push(`CONSTRAINT ${q(fk.name)} ${foreignKeyClause(fk, dialect)}`)
   if (dialect.inlineIndexes) {
-    for (const ix of indexes) lines.push(`${ix.unique ? "UNIQUE " : ""}INDEX ${q(ix.name)} (${list(dialect, ix.columns)})`)
+    for (const ix of table.indexes) lines.push(`${ix.unique ? "UNIQUE " : ""}INDEX ${q(ix.name)} (${list(dialect, ix.columns)})`)
   }
-  const create = `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${q(table.name)} (\n  ${lines.join(",\n  ")}\n)`
+  return `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${q(name)} (\n  ${lines.join(",\n  ")}\n)`
+}
+
+/** The statements creating a table and its indexes as a snapshot describes it. */
+export const createTable = (table: TableSnapshot, dialect: Dialect, ifNotExists: boolean): ReadonlyArray<string> => {
+  const create = createTableStatement(table, dialect, ifNotExists)
   if (dialect.inlineIndexes) return [create]
-  return [
-    create,
-    ...indexes.map((ix) =>
-      `CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${ifNotExists ? "IF NOT EXISTS " : ""}${q(ix.name)} ` +
-      `ON ${q(table.name)} (${list(dialect, ix.columns)})`
-    )
-  ]
+  return [create, ...table.indexes.map((ix) => createIndex(table.name, ix, dialect, ifNotExists))]
 }
 
 export const sortByDependencies = (tables: ReadonlyArray<Table.Any>): ReadonlyArray<Table.Any> => {
