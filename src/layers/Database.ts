@@ -58,6 +58,19 @@ export type IsolationLevel = "read uncommitted" | "read committed" | "repeatable
  */
 export interface TransactionOptions {
   readonly isolation?: IsolationLevel | undefined
+  /**
+   * SQLite: run this top-level transaction with foreign-key enforcement off,
+   * alone in its commit, between `PRAGMA foreign_keys = OFF` and the layer's
+   * setting restored (the pragma cannot change inside a transaction). SQLite's
+   * table-rebuild procedure needs it: dropping a parent table to recreate it
+   * would otherwise cascade to its children. Run `PRAGMA foreign_key_check`
+   * before the transaction ends. A nested transaction cannot ask for it
+   * (`DatabaseFailure`). PostgreSQL and MySQL ignore it: their ALTER TABLE
+   * changes a table in place.
+   *
+   * @since 0.2.0
+   */
+  readonly foreignKeysOff?: boolean | undefined
 }
 
 /**

@@ -306,7 +306,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
         write(statement.sql, statement.params, Mode.Run) as Effect.Effect<RunResult, DatabaseError.DatabaseError>,
       stream: (statement) => stream(statement.sql, statement.params),
       // SQLite transactions are serializable, which satisfies every requested isolation level.
-      transaction: (effect, _options) => tx.transaction(effect, identity),
+      transaction: (effect, options) => tx.transaction(effect, identity, options?.foreignKeysOff === true),
       submit: (statement) => submit(statement.sql, statement.params),
       sql: client
     }

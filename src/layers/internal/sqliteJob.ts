@@ -32,6 +32,8 @@ export class TransactionJob {
   readonly _tag = "Transaction"
   /** Set by a caller that stopped waiting before being granted the connection. */
   abandoned = false
+  /** Run alone in a batch with foreign-key enforcement off (see `TransactionOptions.foreignKeysOff`). */
+  foreignKeysOff = false
   readonly granted: Deferred.Deferred<void, DatabaseError.DatabaseError> = Deferred.unsafeMake(FiberId.none)
   /** `true`: release the savepoint (keep the work); `false`: roll it back. */
   readonly done: Deferred.Deferred<boolean> = Deferred.unsafeMake(FiberId.none)

@@ -16,7 +16,7 @@
  * @internal
  */
 import { Deferred, Effect, Exit, FiberRef } from "effect"
-import type * as DatabaseError from "../DatabaseError.js"
+import * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
 import { TransactionJob } from "./sqliteJob.js"
@@ -48,7 +48,8 @@ export interface Transactions {
   /** A transaction (top-level or nested); `onError` maps the transaction's own failures. */
   readonly transaction: <A, E, R, E2>(
     effect: Effect.Effect<A, E, R>,
-    onError: (error: DatabaseError.DatabaseError) => E2
+    onError: (error: DatabaseError.DatabaseError) => E2,
+    foreignKeysOff?: boolean
   ) => Effect.Effect<A, E | E2, R>
 }
 
@@ -125,11 +126,13 @@ export const make = (
 
   const topLevel = <A, E, R, E2>(
     effect: Effect.Effect<A, E, R>,
-    onError: (error: DatabaseError.DatabaseError) => E2
+    onError: (error: DatabaseError.DatabaseError) => E2,
+    foreignKeysOff: boolean
   ): Effect.Effect<A, E | E2, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
         const job = new TransactionJob()
+        job.foreignKeysOff = foreignKeysOff
         if (!writer.offer(job)) return yield* Effect.fail(onError(closingError()))
         const granted = yield* Effect.exit(restore(Deferred.await(job.granted)))
         if (Exit.isFailure(granted)) {
@@ -154,13 +157,23 @@ export const make = (
 
   const transaction = <A, E, R, E2>(
     effect: Effect.Effect<A, E, R>,
-    onError: (error: DatabaseError.DatabaseError) => E2
+    onError: (error: DatabaseError.DatabaseError) => E2,
+    foreignKeysOff = false
   ): Effect.Effect<A, E | E2, R> =>
     Effect.withFiberRuntime((fiber) => {
       const scope = fiber.getFiberRef(ref)
-      if (scope !== undefined && !scope.closed) return nested(scope, effect, onError)
+      if (scope !== undefined && !scope.closed) {
+        return foreignKeysOff
+          ? Effect.fail(onError(
+            new DatabaseError.DatabaseFailure({
+              dialect: "sqlite",
+              message: "foreign keys can be turned off only for a top-level transaction"
+            })
+          ))
+          : nested(scope, effect, onError)
+      }
       if (writer.closing) return Effect.fail(onError(closingError()))
-      return topLevel(effect, onError)
+      return topLevel(effect, onError, foreignKeysOff)
     })
 
   return { ref, open: () => opened, run, transaction }

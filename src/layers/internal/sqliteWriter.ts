@@ -62,10 +62,13 @@ export class Writer {
   private readonly release: Sqlite.Statement
   private readonly rollbackTo: Sqlite.Statement
   private readonly waitForJobs: Effect.Effect<void>
+  /** The layer's `foreign_keys` setting, restored after a transaction that turned it off. */
+  private readonly foreignKeys: boolean
 
   constructor(private readonly options: WriterOptions) {
     const conn = options.connection
     this.conn = conn
+    this.foreignKeys = Number(conn.db.pragma("foreign_keys", { simple: true })) === 1
     const beginStmt = conn.db.prepare("BEGIN IMMEDIATE")
     this.commitStmt = conn.db.prepare("COMMIT")
     this.rollbackStmt = conn.db.prepare("ROLLBACK")
@@ -198,6 +201,7 @@ export class Writer {
       this.inBatch = false
       try {
         if (this.conn.db.inTransaction) this.rollbackStmt.run()
+        this.setForeignKeys(this.foreignKeys)
       } catch {
         // the connection is unusable; the jobs fail below anyway
       }
@@ -223,8 +227,12 @@ export class Writer {
       // how many of the first jobs of `work` run one per transaction
       let solo = 0
       while (work.length > 0) {
+        // A transaction with foreign keys off runs alone: the pragma cannot change inside a transaction.
+        const keysOff = foreignKeysOff(work[0])
+        if (keysOff) self.setForeignKeys(false)
         const began = yield* Effect.exit(self.begin)
         if (Exit.isFailure(began)) {
+          if (keysOff) self.setForeignKeys(self.foreignKeys)
           for (const job of work) failJob(job, began.cause)
           return
         }
@@ -236,7 +244,7 @@ export class Writer {
         const settle: Array<() => void> = []
         let lost: DatabaseError.DatabaseError | undefined
         let atCommit = false
-        const limit = solo > 0 ? 1 : work.length
+        const limit = solo > 0 || keysOff ? 1 : untilForeignKeysOff(work)
         let i = 0
         for (; i < limit && lost === undefined; i++) {
           const job = work[i]
@@ -259,6 +267,7 @@ export class Writer {
           }
         }
         self.inBatch = false
+        if (keysOff) self.setForeignKeys(self.foreignKeys)
         for (const report of settle) report()
         const rest = work.slice(i)
         solo = Math.max(0, solo - i)
@@ -346,6 +355,10 @@ export class Writer {
     })
   }
 
+  private setForeignKeys(on: boolean): void {
+    this.conn.db.pragma(`foreign_keys = ${on ? "ON" : "OFF"}`)
+  }
+
   private undo(): void {
     try {
       this.rollbackTo.run()
@@ -356,3 +369,10 @@ export class Writer {
   }
 }
 
+const foreignKeysOff = (job: Accepted): boolean => job._tag === "Transaction" && job.foreignKeysOff
+
+/** How many of the first jobs run before a transaction that must run alone with foreign keys off. */
+const untilForeignKeysOff = (jobs: ReadonlyArray<Accepted>): number => {
+  const i = jobs.findIndex(foreignKeysOff)
+  return i === -1 ? jobs.length : i
+}
