@@ -54,3 +54,13 @@ export * as Mysql from "./layers/Mysql.js"
 export * as Replicated from "./replication/Replicated.js"
 /** @since 0.2.0 */
 export * as Replication from "./replication/Replication.js"
+/** @since 0.2.0 */
+export * as Operation from "./migrations/Operation.js"
+/** @since 0.2.0 */
+export * as Diff from "./migrations/Diff.js"
+/** @since 0.2.0 */
+export * as Migration from "./migrations/Migration.js"
+/** @since 0.2.0 */
+export * as Migrations from "./migrations/Migrations.js"
+/** @since 0.2.0 */
+export * as MigrationError from "./migrations/MigrationError.js"

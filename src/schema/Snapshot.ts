@@ -171,7 +171,16 @@ const canonical = (value: unknown): unknown => {
  * @since 0.1.0
  * @category serialization
  */
-export const toJson = (snapshot: Snapshot): string => JSON.stringify(canonical(snapshot), null, 2) + "\n"
+export const toJson = (snapshot: Snapshot): string => stableJson(snapshot)
+
+/**
+ * Any JSON value written as `toJson` writes snapshots: object keys sorted,
+ * two-space indentation, trailing newline (migration checksums hash it).
+ *
+ * @since 0.2.0
+ * @category serialization
+ */
+export const stableJson = (value: unknown): string => JSON.stringify(canonical(value), null, 2) + "\n"
 
 /**
  * Read a snapshot written by `toJson`.
