@@ -66,7 +66,7 @@ export const tableExists = (name: string): Effect.Effect<boolean, DatabaseError.
 
 const sqlite = (q: Query, name: string): Effect.Effect<LiveTable, DatabaseError.DatabaseError> =>
   Effect.gen(function*() {
-    const cols = yield* q(`SELECT name, type, "notnull" AS notnull, dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`, [name])
+    const cols = yield* q(`SELECT name, type, "notnull" AS not_null, dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`, [name])
     const list = yield* q(`SELECT name, "unique" AS uniq, origin FROM pragma_index_list(?)`, [name])
     const unique: Array<ReadonlyArray<string>> = []
     const indexes: Array<{ name: string; columns: ReadonlyArray<string> }> = []
@@ -82,7 +82,7 @@ const sqlite = (q: Query, name: string): Effect.Effect<LiveTable, DatabaseError.
       columns: cols.map((c) => ({
         name: str(c.name),
         type: str(c.type).toLowerCase(),
-        nullable: Number(c.notnull) === 0 && Number(c.pk) === 0,
+        nullable: Number(c.not_null) === 0 && Number(c.pk) === 0,
         default: opt(c.dflt_value)
       })),
       primaryKey: [...cols].filter((c) => Number(c.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk)).map((c) => str(c.name)),
