@@ -111,3 +111,10 @@ export const revisions: ReadonlyArray<Revision> = [
 ]
 
 export { Books }
+
+/** Revision 7 with `score` nullable again: on SQLite a rebuild of a parent table with children. */
+export const Authors7Nullable = Table.make(A5, {
+  name: "authors",
+  columns: active,
+  indexes: [{ fields: ["fullName"] }]
+})

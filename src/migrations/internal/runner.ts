@@ -33,11 +33,6 @@ export const apply = (options: ApplyOptions): Effect.Effect<ReadonlyArray<string
     const plan = yield* load(options)
     yield* verify(plan)
     const rows = new Map(plan.rows.map((r) => [r.id, r]))
-    for (const r of plan.rows) {
-      if (r.state === "partial" && options.resume !== true) {
-        return yield* Effect.fail(new MigrationError.PartiallyApplied({ migration: r.id, step: r.step }))
-      }
-    }
     const pending = plan.sorted.filter((m) =>
       rows.get(m.id)?.state !== "applied" && (options.to === undefined || m.id <= options.to)
     )
@@ -64,6 +59,10 @@ export const apply = (options: ApplyOptions): Effect.Effect<ReadonlyArray<string
           if (row?.state === "applied") return false
           if (row !== undefined && row.checksum !== m.checksum) {
             return yield* Effect.fail(new MigrationError.ChecksumMismatch({ migration: m.id, applied: row.checksum, current: m.checksum }))
+          }
+          // read under the lock: a partial row seen before it may be another migrator's migration in progress
+          if (row?.state === "partial" && options.resume !== true) {
+            return yield* Effect.fail(new MigrationError.PartiallyApplied({ migration: m.id, step: row.step }))
           }
           // where DDL commits as it goes, progress is recorded after each operation
           const progress = !dd.transactionalDdl
