@@ -7,7 +7,7 @@ import * as Database from "../../src/layers/Database.js"
 import * as Migrations from "../../src/migrations/Migrations.js"
 import * as Query from "../../src/query/Query.js"
 import { cases } from "../support/dialects.js"
-import { Books, revisions } from "./revisions.js"
+import { revisions } from "./revisions.js"
 
 const importFrom = path.resolve("src/index.js")
 
@@ -68,7 +68,7 @@ for (const c of cases("migrations")) {
         // the generated files are stable: same models, same clock, same text
         const again = yield* Migrations.generate(revisions[0].name, { tables: revisions[0].tables, migrations: [], importFrom })
         expect(Option.getOrThrow(again).source).toBe(readFileSync(path.join(dir, `${migrations[0].id}.ts`), "utf8"))
-        void Books
+        rmSync(dir, { recursive: true, force: true })
       }).pipe(Effect.provide(NodeContext.layer)))
   })
 }

@@ -7,7 +7,7 @@ import * as Operation from "../../src/migrations/Operation.js"
 import * as Snapshot from "../../src/schema/Snapshot.js"
 import type * as Table from "../../src/schema/Table.js"
 import { cases } from "../support/dialects.js"
-import { Authors7, Authors7Nullable, BooksLinked } from "./revisions.js"
+import { Authors2, Authors3, Authors7, Authors7Nullable, BooksLinked } from "./revisions.js"
 
 /** The next migration of the models, in memory (what `make` writes to a file). */
 const next = (name: string, tables: ReadonlyArray<Table.Any>, migrations: ReadonlyArray<Migration.Migration>) =>
@@ -150,5 +150,27 @@ for (const c of cases("migrations-safety")) {
         expect(results).toEqual([[m.id], []])
         expect(yield* Ref.get(runs)).toBe(1)
       }).pipe(Effect.withClock(Clock.make())))
+
+    it.effect("check: a column added by hand is drift; a rename without a hint is AmbiguousRename", () =>
+      Effect.gen(function*() {
+        const table = "m_drift"
+        const m1 = yield* next("authors", [Authors2], [])
+        yield* Migrations.apply({ migrations: [m1], table })
+        yield* Migrations.check({ tables: [Authors2], migrations: [m1], table, live: true })
+        yield* exec("ALTER TABLE authors ADD COLUMN nickname VARCHAR(20)")
+        const drift = yield* Effect.flip(Migrations.check({ tables: [Authors2], migrations: [m1], table, live: true }))
+        expect(drift._tag).toBe("OutOfSync")
+        if (drift._tag === "OutOfSync") {
+          expect(drift.changes).toEqual([])
+          expect(drift.drift.join("\n")).toContain("nickname")
+        }
+        // models changed without a migration: OutOfSync without looking at the database
+        const models = yield* Effect.flip(Migrations.check({ tables: [Authors3], migrations: [m1] }))
+        expect(models._tag).toBe("OutOfSync")
+        const ambiguous = yield* Effect.flip(Migrations.generate("rename", { tables: [Authors3], migrations: [m1] }))
+        expect(ambiguous._tag).toBe("AmbiguousRename")
+        yield* exec("ALTER TABLE authors DROP COLUMN nickname")
+        yield* Migrations.rollback({ migrations: [m1], table, allowDestructive: true })
+      }))
   })
 }
