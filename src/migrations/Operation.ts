@@ -1,7 +1,7 @@
 /**
  * The operation algebra of migrations: schema changes as values, like
  * queries. A migration's `up` and `down` are lists of operations; each
- * compiles to SQL per dialect (see `Compile`), and each says how it changes a
+ * compiles to SQL per dialect when applied, and each says how it changes a
  * schema snapshot (`applyTo`), which is how the SQLite table rebuild knows
  * the whole table it recreates.
  *
