@@ -151,6 +151,12 @@ for (const c of cases("migrations-safety")) {
         expect(yield* Ref.get(runs)).toBe(1)
       }).pipe(Effect.withClock(Clock.make())))
 
+  })
+}
+
+// drift compares the whole database with the snapshot: a database of its own
+for (const c of cases("migrations-drift")) {
+  layer(c.layer, { timeout: 240_000 })(`migrations drift [${c.name}]`, (it) => {
     it.effect("check: a column added by hand is drift; a rename without a hint is AmbiguousRename", () =>
       Effect.gen(function*() {
         const table = "m_drift"

@@ -193,13 +193,16 @@ const mysql = (q: Query, name: string): Effect.Effect<LiveTable, DatabaseError.D
 
 const introspectors = { sqlite, postgres, mysql }
 
-/** Every table of the current database (but those `except` names). @internal */
+/**
+ * Every table of the current database but those `except` names and Quarry's
+ * own bookkeeping tables (`quarry_*`: migrations, replication). @internal
+ */
 export const introspect = (
   except: ReadonlySet<string>
 ): Effect.Effect<ReadonlyArray<LiveTable>, DatabaseError.DatabaseError, Database.Database> =>
   Effect.gen(function*() {
     const db = yield* Database.Database
     const q: Query = (sql, params = []) => db.all({ sql, params })
-    const names = (yield* q(tablesSql[db.dialect.name])).map((r) => str(r.name)).filter((n) => !except.has(n))
+    const names = (yield* q(tablesSql[db.dialect.name])).map((r) => str(r.name)).filter((n) => !except.has(n) && !n.startsWith("quarry_"))
     return yield* Effect.forEach(names, (name) => introspectors[db.dialect.name](q, name))
   })

@@ -53,8 +53,9 @@ export interface DdlDialect {
   readonly unlock: string | undefined
 }
 
-const lockName = "effect-quarry/migrations"
-/** PostgreSQL advisory locks take a 64-bit key: a fixed one for Quarry's migrations. */
+/** MySQL's named locks are server-wide: the name carries the database (MD5 keeps it under 64 characters). */
+const lockName = "CONCAT('effect-quarry/migrations/', MD5(DATABASE()))"
+/** PostgreSQL advisory locks take a 64-bit key (per database): a fixed one for Quarry's migrations. */
 const pgLockKey = "7318009143251337"
 
 const addConstraintSql = (d: Dialect.Dialect, table: string, name: string, clause: string) =>
@@ -171,8 +172,8 @@ const mysql: DdlDialect = {
     if (kind === "unique") return [`ALTER TABLE ${q(table)} RENAME INDEX ${q(from)} TO ${q(to)}`]
     return kind === "primaryKey" ? [] : undefined
   },
-  tryLock: `SELECT GET_LOCK('${lockName}', 0) AS got`,
-  unlock: `SELECT RELEASE_LOCK('${lockName}') AS released`
+  tryLock: `SELECT GET_LOCK(${lockName}, 0) AS got`,
+  unlock: `SELECT RELEASE_LOCK(${lockName}) AS released`
 }
 
 /** @internal */
