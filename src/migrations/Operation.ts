@@ -304,12 +304,7 @@ export const dropColumn = (table: string, column: string): DropColumn => ({ _tag
  * @since 0.2.0
  * @category constructors
  */
-export const renameColumn = (table: string, from: string, to: string): RenameColumn => ({
-  _tag: "RenameColumn",
-  table,
-  from,
-  to
-})
+export const renameColumn = (table: string, from: string, to: string): RenameColumn => ({ _tag: "RenameColumn", table, from, to })
 
 /**
  * @since 0.2.0
@@ -333,41 +328,25 @@ export const dropIndex = (table: string, index: string): DropIndex => ({ _tag: "
  * @since 0.2.0
  * @category constructors
  */
-export const addUnique = (table: string, columns: ReadonlyArray<string>): AddUnique => ({
-  _tag: "AddUnique",
-  table,
-  columns
-})
+export const addUnique = (table: string, columns: ReadonlyArray<string>): AddUnique => ({ _tag: "AddUnique", table, columns })
 
 /**
  * @since 0.2.0
  * @category constructors
  */
-export const dropUnique = (table: string, columns: ReadonlyArray<string>): DropUnique => ({
-  _tag: "DropUnique",
-  table,
-  columns
-})
+export const dropUnique = (table: string, columns: ReadonlyArray<string>): DropUnique => ({ _tag: "DropUnique", table, columns })
 
 /**
  * @since 0.2.0
  * @category constructors
  */
-export const addForeignKey = (table: string, foreignKey: ForeignKey): AddForeignKey => ({
-  _tag: "AddForeignKey",
-  table,
-  foreignKey
-})
+export const addForeignKey = (table: string, foreignKey: ForeignKey): AddForeignKey => ({ _tag: "AddForeignKey", table, foreignKey })
 
 /**
  * @since 0.2.0
  * @category constructors
  */
-export const dropForeignKey = (table: string, name: string): DropForeignKey => ({
-  _tag: "DropForeignKey",
-  table,
-  name
-})
+export const dropForeignKey = (table: string, name: string): DropForeignKey => ({ _tag: "DropForeignKey", table, name })
 
 /**
  * @since 0.2.0
@@ -385,11 +364,7 @@ export const dropCheck = (table: string, name: string): DropCheck => ({ _tag: "D
  * @since 0.2.0
  * @category constructors
  */
-export const setPrimaryKey = (table: string, columns: ReadonlyArray<string>): SetPrimaryKey => ({
-  _tag: "SetPrimaryKey",
-  table,
-  columns
-})
+export const setPrimaryKey = (table: string, columns: ReadonlyArray<string>): SetPrimaryKey => ({ _tag: "SetPrimaryKey", table, columns })
 
 /**
  * Raw SQL, the same for every dialect or one per dialect.
