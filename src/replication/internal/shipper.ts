@@ -272,7 +272,13 @@ export const start = (
     yield* Effect.forkIn(loop, scopes.fibers)
     return {
       wake: Queue.offer(wakeup, undefined).pipe(Effect.asVoid),
-      resume: Queue.offer(resumed, undefined).pipe(Effect.asVoid),
+      // only a stopped shipper resumes (a token left for a running one would skip its next stop); the state
+      // leaves "stopped" at once, so that a caughtUp right after does not fail with the old error
+      resume: Effect.flatMap(SubscriptionRef.get(c.state.ref), (s) =>
+        s.shadows[c.name].state !== "stopped" ? Effect.void : Effect.zipRight(
+          update(c.name, (shadow) => ({ ...shadow, state: "catching-up", lastError: undefined })),
+          Queue.offer(resumed, undefined)
+        )),
       database: SubscriptionRef.get(opened)
     }
   })
