@@ -37,6 +37,9 @@ export * as Relation from "./orm/Relation.js"
 /** @since 0.1.0 */
 export * as Loader from "./orm/Loader.js"
 
+/** @since 0.2.0 */
+export * as QueryCache from "./cache/QueryCache.js"
+
 /** @since 0.1.0 */
 export * as Database from "./layers/Database.js"
 /** @since 0.1.0 */

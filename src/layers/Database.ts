@@ -9,6 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { Context, Effect, FiberRef, Schedule, type Stream } from "effect"
 import type { Dialect } from "../dialect/Dialect.js"
 import * as DatabaseError from "./DatabaseError.js"
+import { pendingAfterCommit } from "./internal/inTransaction.js"
 
 /**
  * A compiled statement: SQL text and its bound parameters (already converted
@@ -115,9 +116,6 @@ export interface Database {
  * @category tags
  */
 export const Database: Context.Tag<Database, Database> = Context.GenericTag<Database>("effect-quarry/Database")
-
-/** The after-commit actions of the innermost open transaction of this fiber. */
-const pendingAfterCommit = FiberRef.unsafeMake<Array<Effect.Effect<void>> | undefined>(undefined)
 
 /**
  * Run an effect in a transaction of the current database; nested calls make

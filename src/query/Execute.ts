@@ -125,4 +125,4 @@ export const stream = <Q extends Typed.Select<any, any, any> | Typed.Raw<any> | 
  * @category execution
  */
 export const run = (self: Typed.Write): Effect.Effect<RunResult, Failure, Database> =>
-  withDatabase((db) => internal.run(db, self, undefined))
+  withDatabase((db, fiber) => internal.run(db, self, undefined, fiber))

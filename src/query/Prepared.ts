@@ -63,6 +63,6 @@ export const make = <Q extends Typed.Readable | Typed.Write>(query: Q): Prepared
           ? Effect.map(internal.all(db, readable, args, fiber), (rows) => Option.fromNullable(rows[0]))
           : internal.first(db, select, args, fiber)) as any,
     stream: (args) => Stream.unwrap(Effect.map(Database, (db) => internal.stream(db, readable, args))) as any,
-    run: (args) => withDatabase((db) => internal.run(db, query as unknown as Typed.Write, args))
+    run: (args) => withDatabase((db, fiber) => internal.run(db, query as unknown as Typed.Write, args, fiber))
   }
 }

@@ -275,6 +275,14 @@ export const raw = <A, I>(schema: Schema.Schema<A, I, never>) =>
 export * from "./Compound.js"
 
 /**
+ * Caching: `cached` and its `CacheOptions`.
+ *
+ * @since 0.2.0
+ * @category caching
+ */
+export * from "./Cached.js"
+
+/**
  * Row locks: `forUpdate`, `forShare` and their `LockOptions`.
  *
  * @since 0.1.0

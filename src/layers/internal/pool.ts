@@ -14,6 +14,7 @@ import { Context, Duration, Effect, Fiber, FiberSet, identity, type Scope } from
 import * as Database from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
 import * as DatabaseError from "../DatabaseError.js"
+import { InTransaction, type KnowsTransaction } from "./inTransaction.js"
 import * as Connections from "./poolConnection.js"
 import * as PoolSqlClient from "./poolSqlClient.js"
 import * as Transaction from "./poolTransaction.js"
@@ -84,7 +85,8 @@ export const make = (
     const run = (statement: Database.Statement, admitted: boolean) =>
       Effect.map(c.statement(statement.sql, statement.params, true, admitted), driver.runResult)
 
-    const db: Database.Database = {
+    const db: Database.Database & KnowsTransaction = {
+      [InTransaction]: (fiber) => fiber.getFiberRef(c.current)?.tx.open === true,
       dialect: driver.dialect,
       all: (statement) =>
         c.statement(statement.sql, statement.params, false) as Effect.Effect<

@@ -27,6 +27,7 @@ import { type Connection, execute, isRead, Mode, open, type Params, type Prepare
 import * as Transaction from "./sqliteTransaction.js"
 import { StatementJob } from "./sqliteJob.js"
 import { Writer } from "./sqliteWriter.js"
+import { InTransaction, type KnowsTransaction } from "./inTransaction.js"
 import { type CanReadNow, ReadNow } from "./readNow.js"
 
 /** A configuration with every default filled in. @internal */
@@ -292,7 +293,8 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     const core: SqliteClient.Core = { read, stream, transaction: tx.transaction }
     const client = yield* Effect.provideServiceEffect(SqliteClient.make(core), Reactivity.Reactivity, Reactivity.make)
 
-    const database: Database & CanReadNow = {
+    const database: Database & CanReadNow & KnowsTransaction = {
+      [InTransaction]: (fiber) => current(fiber) !== undefined,
       // a read, decided for the fiber asking (its transaction, else a reader) and run now when it can be
       [ReadNow]: (fiber, statement) => {
         const scope = current(fiber)

@@ -12,6 +12,7 @@ import * as Ast from "../../query/Ast.js"
 import type { Dialect } from "../../dialect/Dialect.js"
 import * as QueryError from "../../query/QueryError.js"
 import { bind, guard } from "../../query/internal/bind.js"
+import { cachedRows, tablesOf } from "../../query/internal/cacheRead.js"
 import { typeOf } from "../../query/internal/compileExpr.js"
 import { type Compiled, compileSelect, knownCount, segment } from "../../query/internal/compileSelect.js"
 import { type DecodeRow, rowDecoder, segmentDecoder } from "../../query/internal/decode.js"
@@ -165,15 +166,27 @@ const compiledBases = memoized<Shape, Compiled>()
 const compiledBase = (s: Shape, dialect: Dialect): Compiled =>
   compiledBases(s, dialect.name, () => compileSelect(dialect, { ...s.plan.select, projection: s.projection }))
 
-/** Read the rows of `select` (the shape's plan's, or a variant of it) in the shape. */
-const read = (db: Database, s: Shape, select: Ast.Select): Effect.Effect<Decoded, Failure> =>
+/**
+ * Read the rows of `select` (the shape's plan's, or a variant of it) in the
+ * shape; through the query cache under a policy (the rows are decoded anew
+ * for every read, so they are this module's to attach relations to).
+ */
+const read = (db: Database, s: Shape, select: Ast.Select, policy: Ast.CachePolicy | undefined): Effect.Effect<Decoded, Failure> =>
   guard(() => {
     const compiled = select === s.plan.select
       ? compiledBase(s, db.dialect)
       : compileSelect(db.dialect, { ...select, projection: s.projection })
     const statement = bind(compiled, undefined)
     const decode = decoderOf(s, db.dialect)
-    return Effect.flatMap(db.all(statement), decode)
+    const rows = policy === undefined ? db.all(statement) : cachedRows(
+      db,
+      undefined,
+      policy,
+      statement,
+      () => tablesOf({ ...select, projection: s.projection, cache: policy }),
+      () => db.all(statement)
+    )
+    return Effect.flatMap(rows, decode)
   })
 
 const paramCounts = memoized<Fetch, number>()
@@ -193,13 +206,16 @@ const paramsOf = (fetch: Fetch, dialect: Dialect): number =>
 /**
  * The rows of a fetch for the given source keys, grouped by key (NULL keys
  * match nothing), with the fetch's own prefetches loaded onto all of them at
- * once.
+ * once. Read through the query cache when the fetch's query, or the query it
+ * is a prefetch of (`inherited`), asks for caching.
  */
 export const fetchGroups = (
   db: Database,
   fetch: Fetch,
-  sourceKeys: ReadonlyArray<unknown>
+  sourceKeys: ReadonlyArray<unknown>,
+  inherited?: Ast.CachePolicy
 ): Effect.Effect<Map<unknown, Array<any>>, Failure> => {
+  const policy = inherited ?? fetch.plan.select.cache
   const unique = new Map<unknown, unknown>()
   for (const k of sourceKeys) {
     const key = keyValue(k)
@@ -219,11 +235,11 @@ export const fetchGroups = (
         joins,
         where: Ast.andWhere(select.where, { _tag: "In", expr: fetch.match, values: chunk.map(Ast.value), negated: false }),
         partitionBy: fetch.match
-      })).pipe(
+      }, policy)).pipe(
         Effect.flatMap((parts) => {
           const rows = parts.length === 1 ? parts[0].rows : parts.flatMap((p) => p.rows)
           const keys = parts.length === 1 ? parts[0].keys : parts.flatMap((p) => p.keys)
-          return Effect.as(attachAll(db, fetch.plan.prefetches, rows), { rows, keys })
+          return Effect.as(attachAll(db, fetch.plan.prefetches, rows, policy), { rows, keys })
         }),
         Effect.map(({ keys, rows }) => {
           const groups = new Map<unknown, Array<any>>()
@@ -258,11 +274,12 @@ const valueOf = (
 export const attachAll = (
   db: Database,
   prefetches: ReadonlyArray<Prefetch>,
-  rows: ReadonlyArray<Record<string, unknown>>
+  rows: ReadonlyArray<Record<string, unknown>>,
+  policy?: Ast.CachePolicy
 ): Effect.Effect<void, Failure> =>
   prefetches.length === 0 || rows.length === 0 ? Effect.void : Effect.forEach(prefetches, (prefetch) => {
     const field = prefetch.link.sourceField
-    return Effect.flatMap(fetchGroups(db, prefetch.fetch, rows.map((r) => r[field])), (groups) => {
+    return Effect.flatMap(fetchGroups(db, prefetch.fetch, rows.map((r) => r[field]), policy), (groups) => {
       for (const row of rows) {
         const value = valueOf(prefetch, groups, row)
         if (Either.isLeft(value)) return Effect.fail(value.left)
@@ -277,7 +294,10 @@ export const copyRow = <A>(row: A): A => Object.assign(Object.create(Object.getP
 
 /** Every row of a plan, with its annotations and prefetches. */
 export const all = (db: Database, plan: Plan): Effect.Effect<Array<any>, Failure> =>
-  Effect.flatMap(read(db, baseShape(plan), plan.select), ({ rows }) => Effect.as(attachAll(db, plan.prefetches, rows), rows))
+  Effect.flatMap(
+    read(db, baseShape(plan), plan.select, plan.select.cache),
+    ({ rows }) => Effect.as(attachAll(db, plan.prefetches, rows, plan.select.cache), rows)
+  )
 
 const limitAtMost = (limit: Ast.Select["limit"], n: number): Ast.Select["limit"] =>
   limit === undefined || (limit._tag === "Value" && typeof limit.value === "number" && limit.value > n)
@@ -307,9 +327,9 @@ export const first = (db: Database, plan: Plan): Effect.Effect<any, Failure> =>
 /** The one row of a plan: `NotFound` / `MultipleFound` otherwise (reads at most two rows). */
 export const get = (db: Database, plan: Plan): Effect.Effect<any, Failure> => {
   const two = atMost(plan, 2)
-  return Effect.flatMap(read(db, baseShape(two), two.select), ({ rows }) =>
+  return Effect.flatMap(read(db, baseShape(two), two.select, plan.select.cache), ({ rows }) =>
     rows.length === 1
-      ? Effect.as(attachAll(db, plan.prefetches, rows), rows[0])
+      ? Effect.as(attachAll(db, plan.prefetches, rows, plan.select.cache), rows[0])
       : Effect.fail(
         rows.length === 0
           ? new QueryError.NotFound({ table: plan.select.from.name, sql: undefined })

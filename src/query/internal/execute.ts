@@ -14,6 +14,7 @@ import type { Compiled } from "./compileSelect.js"
 import { compileDelete, compileUpdate } from "./compileWrite.js"
 import { aggregatePlan, compoundPlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
 import { decodeWith, read, runReturning, runWrite, single } from "./run.js"
+import { tablesOf, written } from "./cacheRead.js"
 import * as Values from "./values.js"
 
 type Failure = QueryError.QueryError | DatabaseError
@@ -26,24 +27,30 @@ export const all = (db: Database, self: Readable, args: Args, fiber?: Running): 
   const ast = self.ast
   switch (ast._tag) {
     case "Select":
-      return read(db, () => selectPlan(ast, "all", db.dialect), args, fiber)
+      return read(db, () => selectPlan(ast, "all", db.dialect), args, fiber, ast)
     case "RawQuery":
-      return read(db, () => rawPlan(ast, db.dialect), args, fiber)
+      return read(db, () => rawPlan(ast, db.dialect), args, fiber, ast)
     case "Compound":
-      return read(db, () => compoundPlan(ast, db.dialect), args, fiber)
+      return read(db, () => compoundPlan(ast, db.dialect), args, fiber, ast)
     case "Insert":
     case "Update":
     case "Delete":
-      return runReturning(db, ast, ast.returning!, args)
+      return written(db, fiber, ast.table.name, runReturning(db, ast, ast.returning!, args))
   }
 }
 
 const selectIn = (db: Database, select: Ast.Select, mode: ReadMode, args: Args, fiber: Running | undefined) =>
-  read(db, () => selectPlan(select, mode, db.dialect), args, fiber)
+  read(db, () => selectPlan(select, mode, db.dialect), args, fiber, select)
 
 /** The one row of a query. */
 export const get = (db: Database, self: Readable, args: Args, fiber?: Running): Effect.Effect<unknown, Failure> => {
   const ast = self.ast
+  if (ast._tag === "Select" && ast.cache !== undefined) {
+    return Effect.flatMap(
+      selectIn(db, ast, "get", args, fiber),
+      (rows) => single(rows, ast.from.name, selectPlan(ast, "get", db.dialect).statement.sql)
+    )
+  }
   if (ast._tag === "Select") {
     // the hot path (a prepared get by key): read at once where the database can, and only the single row is decoded
     return guard(() => {
@@ -70,7 +77,7 @@ export const last = (db: Database, select: Ast.Select, args: Args, fiber?: Runni
 
 /** The number of rows. */
 export const count = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<number, Failure> =>
-  Effect.map(read(db, () => countPlan(select, db.dialect), args, fiber), (rows) => (rows[0] as { count: number }).count)
+  Effect.map(read(db, () => countPlan(select, db.dialect), args, fiber, select), (rows) => (rows[0] as { count: number }).count)
 
 /** Whether there is any row. */
 export const exists = (db: Database, select: Ast.Select, args: Args, fiber?: Running): Effect.Effect<boolean, Failure> =>
@@ -86,7 +93,10 @@ export const aggregate = (
   args: Args,
   fiber?: Running
 ): Effect.Effect<unknown, Failure> =>
-  Effect.map(read(db, () => aggregatePlan(select, fields, db.dialect), args, fiber), (rows) => rows[0])
+  Effect.map(
+    read(db, () => aggregatePlan(select, fields, db.dialect), args, fiber, select, () => tablesOf({ ...select, projection: fields })),
+    (rows) => rows[0]
+  )
 
 /** The rows as a stream, decoded chunk by chunk, in constant memory. */
 export const stream = (db: Database, self: Readable, args: Args): Stream.Stream<unknown, Failure> => {
@@ -114,8 +124,9 @@ export const stream = (db: Database, self: Readable, args: Args): Stream.Stream<
 export const run = (
   db: Database,
   self: { readonly ast: Ast.Insert | Ast.Update | Ast.Delete },
-  args: Args
-): Effect.Effect<RunResult, Failure> => runWrite(db, self.ast, args)
+  args: Args,
+  fiber?: Running
+): Effect.Effect<RunResult, Failure> => written(db, fiber, self.ast.table.name, runWrite(db, self.ast, args))
 
 /** The main statement of a query, for inspection. */
 export const compile = (ast: Ast.Statement, dialect: Dialect): Either.Either<Statement, QueryError.CompileError> =>

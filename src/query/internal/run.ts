@@ -17,23 +17,30 @@ import * as Capture from "./capture.js"
 import { type DecodeRow, rowsDecoder } from "./decode.js"
 import { insertPlan, memo, type ReadPlan, returningDecoder } from "./plan.js"
 import { type Args, bind, guard } from "./bind.js"
+import { type Cacheable, cachedRows, decodeShared, tablesOf } from "./cacheRead.js"
 import { emulatedDelete, emulatedInsert, emulatedUpdate } from "./returning.js"
 
 /**
  * Read and decode every row of a plan (made, and its arguments bound, inside
  * the compile-failure guard). Given the running fiber, the read is asked for
  * at once (see `allNow`) and decoded in the same step when it is answered.
+ * A `source` whose query asks for caching reads through the query cache.
  */
 export const read = (
   db: Database,
   plan: () => ReadPlan,
   args: Args,
-  fiber?: Fiber.RuntimeFiber<unknown, unknown>
+  fiber?: Fiber.RuntimeFiber<unknown, unknown>,
+  source?: Cacheable,
+  tables?: () => ReadonlyArray<string>
 ): Effect.Effect<Array<unknown>, QueryError.QueryError | DatabaseError> =>
   guard(() => {
     const p = plan()
     const statement = bind(p.statement, args)
-    return decodeWith(allNow(db, fiber, statement), p.decodeRows)
+    const policy = source?.cache
+    if (policy === undefined) return decodeWith(allNow(db, fiber, statement), p.decodeRows)
+    const rows = cachedRows(db, fiber, policy, statement, tables ?? (() => tablesOf(source!)), () => allNow(db, fiber, statement))
+    return decodeWith(rows, decodeShared(p.decodeRows))
   })
 
 /** `Effect.flatMap(rows, decode)`, decoded at once when the rows are already here (an `Exit`). */

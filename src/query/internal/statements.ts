@@ -4,7 +4,7 @@
  */
 import type { Schema } from "effect"
 import type * as Table from "../../schema/Table.js"
-import type { Compound, Expr, Raw, Select } from "./tree.js"
+import type { CachePolicy, Compound, Expr, Raw, Select } from "./tree.js"
 
 /**
  * What an insert does when a row conflicts with a unique key.
@@ -73,6 +73,8 @@ export interface RawQuery {
   readonly _tag: "RawQuery"
   readonly sql: Raw
   readonly schema: Schema.Schema<any, any, never>
+  /** Read through the query cache (`Query.cached`). */
+  readonly cache?: CachePolicy | undefined
 }
 
 /**

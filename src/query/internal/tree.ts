@@ -4,6 +4,7 @@
  * mutually recursive, so they are declared in one module; write statements
  * are in `statements.ts`, constructors in `Ast`.
  */
+import type { Duration } from "effect"
 import type * as Table from "../../schema/Table.js"
 
 
@@ -344,6 +345,20 @@ export interface Join {
 }
 
 /**
+ * How a read is cached (`Query.cached`): for how long, and by which more
+ * names than the tables it reads it is invalidated.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CachePolicy {
+  /** Undefined: the cache layer's default (else until invalidated or evicted). */
+  readonly ttl: Duration.Duration | undefined
+  /** Tags (and table names) the result is also invalidated by. */
+  readonly tags: ReadonlyArray<string>
+}
+
+/**
  * A row lock taken by a SELECT: exclusive (`update`) or shared, and what to
  * do about rows another transaction has locked — wait, fail at once
  * (`noWait`), or leave them out (`skipLocked`).
@@ -387,6 +402,8 @@ export interface Select {
    * numbered in the query's order within each value, then sliced.
    */
   readonly partitionBy?: Expr | undefined
+  /** Read through the query cache (`Query.cached`). */
+  readonly cache?: CachePolicy | undefined
 }
 
 /**
@@ -403,4 +420,6 @@ export interface Compound {
   readonly orderBy: ReadonlyArray<readonly [key: string, direction: "asc" | "desc"]>
   readonly limit: Value | undefined
   readonly offset: Value | undefined
+  /** Read through the query cache (`Query.cached`). */
+  readonly cache?: CachePolicy | undefined
 }
