@@ -3,6 +3,7 @@
  * trip (statements counted), exact invalidation by the tables a read
  * depends on, writes of every kind through Quarry, transactions.
  */
+import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option, Schema } from "effect"
 import * as QueryCache from "../../src/cache/QueryCache.js"
@@ -337,6 +338,15 @@ for (const c of cases("cache_reads")) {
           // nothing read in the transaction was stored
           const [after, n] = yield* counted(Query.all(books))
           expect([titles(after)[0], n]).toEqual(["Dune", 0])
+        }))
+
+      it.effect("reads inside the sql client's own transaction bypass the cache too", () =>
+        Effect.gen(function*() {
+          yield* seed
+          yield* Query.all(books)
+          const sql = yield* SqlClient.SqlClient
+          const [, n] = yield* counted(sql.withTransaction(Query.all(books)))
+          expect(n).toBe(1)
         }))
     })
 
