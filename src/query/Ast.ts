@@ -22,6 +22,14 @@ export type * from "./internal/tree.js"
  */
 export type * from "./internal/statements.js"
 
+/**
+ * How a read is cached (`Query.cached`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type { CachePolicy } from "./internal/cachePolicy.js"
+
 const exprTags: ReadonlySet<string> = new Set<Expr["_tag"]>([
   "Column",
   "Value",

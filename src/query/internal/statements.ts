@@ -4,7 +4,8 @@
  */
 import type { Schema } from "effect"
 import type * as Table from "../../schema/Table.js"
-import type { CachePolicy, Compound, Expr, Raw, Select } from "./tree.js"
+import type { CachePolicy } from "./cachePolicy.js"
+import type { Compound, Expr, Raw, Select } from "./tree.js"
 
 /**
  * What an insert does when a row conflicts with a unique key.

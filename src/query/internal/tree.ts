@@ -4,8 +4,8 @@
  * mutually recursive, so they are declared in one module; write statements
  * are in `statements.ts`, constructors in `Ast`.
  */
-import type { Duration } from "effect"
 import type * as Table from "../../schema/Table.js"
+import type { CachePolicy } from "./cachePolicy.js"
 
 
 /**
@@ -342,20 +342,6 @@ export interface Join {
   readonly kind: "inner" | "left"
   readonly table: Table.Any
   readonly on: Expr
-}
-
-/**
- * How a read is cached (`Query.cached`): for how long, and by which more
- * names than the tables it reads it is invalidated.
- *
- * @since 0.2.0
- * @category models
- */
-export interface CachePolicy {
-  /** Undefined: the cache layer's default (else until invalidated or evicted). */
-  readonly ttl: Duration.Duration | undefined
-  /** Tags (and table names) the result is also invalidated by. */
-  readonly tags: ReadonlyArray<string>
 }
 
 /**
