@@ -5,7 +5,8 @@
  * `runPromise` — the same treatment as `@effect/sql`.
  */
 import { Model } from "@effect/sql"
-import { Effect, ManagedRuntime, Redacted, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import * as QueryCache from "../../src/cache/QueryCache.js"
 import * as Database from "../../src/layers/Database.js"
 import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
@@ -60,11 +61,19 @@ export const eventInsert = (e: { kind: string; payload: string; amount: number; 
 
 type Runtime = ManagedRuntime.ManagedRuntime<Database.Database, unknown>
 
-/** Quarry's SQLite layer on `file`, with the workload's synchronous level, verified on the writer connection. */
-export const openQuarrySqlite = async (file: string, sync: Synchronous): Promise<Runtime> => {
-  const runtime: Runtime = ManagedRuntime.make(
-    Sqlite.layer({ filename: file, synchronous: sync === "FULL" ? "full" : "normal" })
-  )
+/**
+ * Quarry's SQLite layer on `file`, with the workload's synchronous level, verified on the writer connection;
+ * with `cache`, a `QueryCache` over it.
+ */
+export const openQuarrySqlite = async (
+  file: string,
+  sync: Synchronous,
+  cache?: QueryCache.Options
+): Promise<Runtime> => {
+  const database = Sqlite.layer({ filename: file, synchronous: sync === "FULL" ? "full" : "normal" })
+  const runtime = ManagedRuntime.make(
+    cache === undefined ? database : QueryCache.layer(cache).pipe(Layer.provideMerge(database))
+  ) as Runtime
   // Inside a transaction every statement runs on the writer connection.
   const [journal, synchronous, foreignKeys] = await runtime.runPromise(
     Database.transaction(
@@ -79,26 +88,35 @@ export const openQuarrySqlite = async (file: string, sync: Synchronous): Promise
   return runtime
 }
 
-export const openQuarryPg = async (url: string, pool: number): Promise<Runtime> => {
-  const runtime: Runtime = ManagedRuntime.make(Postgres.layer({ url: Redacted.make(url), maxConnections: pool }))
+export const openQuarryPg = async (url: string, pool: number, cache?: QueryCache.Options): Promise<Runtime> => {
+  const database = Postgres.layer({ url: Redacted.make(url), maxConnections: pool })
+  const runtime: Runtime = ManagedRuntime.make(
+    cache === undefined ? database : QueryCache.layer(cache).pipe(Layer.provideMerge(database))
+  ) as Runtime
   await runtime.runPromise(Database.Database)
   return runtime
 }
 
 type Op<E> = (i: number) => Effect.Effect<number, E, Database.Database>
 
-export const quarrySqlite = <E>(make: () => Op<E>, options?: { readonly note?: string }): Entry<SqliteEnv> => ({
+export const quarrySqlite = <E>(
+  make: () => Op<E>,
+  options?: { readonly note?: string; readonly cache?: QueryCache.Options }
+): Entry<SqliteEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
   open: async ({ file, sync }) => {
-    const runtime = await openQuarrySqlite(file, sync)
+    const runtime = await openQuarrySqlite(file, sync, options?.cache)
     return effectSubject(runtime, make())
   }
 })
 
-export const quarryPg = <E>(make: () => Op<E>, options?: { readonly note?: string }): Entry<PgEnv> => ({
+export const quarryPg = <E>(
+  make: () => Op<E>,
+  options?: { readonly note?: string; readonly cache?: QueryCache.Options }
+): Entry<PgEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
   open: async ({ url, pool }) => {
-    const runtime = await openQuarryPg(url, pool)
+    const runtime = await openQuarryPg(url, pool, options?.cache)
     return effectSubject(runtime, make())
   }
 })

@@ -9,7 +9,7 @@ import { insertOne } from "./insert-one.js"
 import { join } from "./join.js"
 import { prefetch } from "./prefetch.js"
 import { selectFilter } from "./select-filter.js"
-import { selectPk, selectPkUnprepared } from "./select-pk.js"
+import { selectPk, selectPkCached, selectPkUnprepared } from "./select-pk.js"
 import { STREAM_WORK } from "./stream.js"
 import { TPCB_WORK } from "./tpcb.js"
 import type { BatchWorkload } from "../workload.js"
@@ -17,6 +17,7 @@ import type { BatchWorkload } from "../workload.js"
 export const batchWorkloads: ReadonlyArray<BatchWorkload> = [
   selectPk,
   selectPkUnprepared,
+  selectPkCached,
   selectFilter,
   join,
   aggregate,

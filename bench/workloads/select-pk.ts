@@ -1,7 +1,9 @@
 /**
  * Select one user by primary key: once through each library's prepared /
  * reusable query ("select-pk"), once building the query anew for every call
- * ("select-pk-unprepared").
+ * ("select-pk-unprepared"), and once read through the query cache
+ * ("select-pk-cached": every user's row is cached after the warm-up, so each
+ * op is a hit; against the raw driver's read it saves).
  */
 import type { SqlClient } from "@effect/sql"
 import { eq, sql as dsql } from "drizzle-orm"
@@ -27,6 +29,13 @@ const consume = (row: UserRow | undefined): number => {
 /** Quarry: a prepared query value (compiled once, run with a new `id`). */
 const quarryById = () => {
   const byId = Prepared.make(Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id")))))
+  return (i: number) => Effect.map(byId.get({ id: ids.user(i) }), consume)
+}
+/** Quarry: the prepared query, marked `Query.cached()`, over a `QueryCache` layer. */
+const quarryCachedById = () => {
+  const byId = Prepared.make(
+    Query.from(Users).pipe(Query.where(Expr.eq(Users.c.id, Query.param("id"))), Query.cached())
+  )
   return (i: number) => Effect.map(byId.get({ id: ids.user(i) }), consume)
 }
 /** Quarry: the query value built for every call. */
@@ -124,6 +133,37 @@ export const selectPkUnprepared: BatchWorkload = {
       }),
       quarry: quarryPg(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
       "@effect/sql-pg": effectPg(effectById, { note: "tagged template" })
+    }
+  }
+}
+
+export const selectPkCached: BatchWorkload = {
+  ...common,
+  id: "select-pk-cached",
+  title: "Select by primary key (Quarry's query cache)",
+  sqlite: {
+    ...sqliteData,
+    libs: {
+      "better-sqlite3": betterSqlite((db) => {
+        const stmt = db.prepare<[number], UserRow>(SQL)
+        return (i) => consume(stmt.get(ids.user(i)))
+      }, { note: "`db.prepare` once, `.get(id)` per op (no cache: the read a hit saves)" }),
+      quarry: quarrySqlite(quarryCachedById, {
+        note: "`Prepared.make(Query.cached(query))` once, `.get({ id })` per op, `QueryCache.layer` (all 10k rows fit)",
+        cache: { maxEntries: 20_000 }
+      })
+    }
+  },
+  postgres: {
+    libs: {
+      pg: pgRaw((pool) => async (i) => {
+        const result = await pool.query<UserRow>({ name: "select-pk", text: PG_SQL, values: [ids.user(i)] })
+        return consume(result.rows[0])
+      }, { note: "named (server-side prepared) statement through `pg.Pool` (no cache: the round trip a hit saves)" }),
+      quarry: quarryPg(quarryCachedById, {
+        note: "`Prepared.make(Query.cached(query))` once, `.get({ id })` per op, `QueryCache.layer` (all 10k rows fit)",
+        cache: { maxEntries: 20_000 }
+      })
     }
   }
 }

@@ -79,3 +79,26 @@ export const cached: {
   internal.isQuery,
   (self: Cacheable, options?: CacheOptions): Cacheable => internal.make(self._tag, { ...self.ast, cache: policyOf(self, options) })
 )
+
+/**
+ * The same query, read from the database every time: a query value marked
+ * `Query.cached` where it is defined, read fresh where a caller must see the
+ * database as it is now (outside a transaction, where reads already bypass
+ * the cache). A query that is not marked is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { Query } from "effect-quarry"
+ *
+ * const adults = Query.from(Users).pipe(Query.where({ age: { gte: 18 } }), Query.cached())
+ * const fresh = Query.all(Query.uncached(adults)) // always reads the database
+ * ```
+ *
+ * @since 0.2.0
+ * @category caching
+ */
+export const uncached = <Q extends Cacheable>(self: Q): Q => {
+  if (self.ast.cache === undefined) return self
+  const { cache: _, ...ast } = self.ast
+  return internal.make(self._tag, ast as Ast.Statement)
+}

@@ -52,6 +52,18 @@ for (const c of cases("cache_reads")) {
           expect(n3).toBe(1)
         }))
 
+      it.effect("Query.uncached reads a cached query value from the database, and stores nothing", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const [, n1] = yield* counted(Query.all(Query.uncached(books)))
+          const [, n2] = yield* counted(Query.all(Query.uncached(books)))
+          const [, n3] = yield* counted(Query.all(books))
+          const [, n4] = yield* counted(Query.all(books))
+          const [fresh, n5] = yield* counted(Query.all(Query.uncached(books)))
+          expect([n1, n2, n3, n4, n5]).toEqual([1, 1, 1, 0, 1])
+          expect(titles(fresh)).toEqual(["Dune", "Emma", "Faust"])
+        }))
+
       it.effect("the key is dialect + SQL + parameters: other parameters are another entry", () =>
         Effect.gen(function*() {
           const { ann, bob } = yield* seed
