@@ -12,6 +12,7 @@ import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
 import * as Table from "../../src/schema/Table.js"
 import type { Synchronous } from "../data/sqlite.js"
+import type { Subject } from "../harness.js"
 import type { Entry, PgEnv, SqliteEnv } from "../workload.js"
 import { effectSubject } from "./entries.js"
 import { checkPragmas } from "./sqlite.js"
@@ -97,26 +98,33 @@ export const openQuarryPg = async (url: string, pool: number, cache?: QueryCache
   return runtime
 }
 
+interface CacheOptions {
+  readonly note?: string
+  /** Open a `QueryCache` over the database. */
+  readonly cache?: QueryCache.Options
+  /** Operations run (untimed) when the subject opens: a cache filled before the warm-up. */
+  readonly prime?: number
+}
+
+const primed = async (subject: Subject, options: CacheOptions | undefined): Promise<Subject> => {
+  if (options?.prime !== undefined) await subject.run(options.prime, 0)
+  return subject
+}
+
 type Op<E> = (i: number) => Effect.Effect<number, E, Database.Database>
 
 export const quarrySqlite = <E>(
   make: () => Op<E>,
-  options?: { readonly note?: string; readonly cache?: QueryCache.Options }
+  options?: CacheOptions
 ): Entry<SqliteEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
-  open: async ({ file, sync }) => {
-    const runtime = await openQuarrySqlite(file, sync, options?.cache)
-    return effectSubject(runtime, make())
-  }
+  open: async ({ file, sync }) => primed(effectSubject(await openQuarrySqlite(file, sync, options?.cache), make()), options)
 })
 
 export const quarryPg = <E>(
   make: () => Op<E>,
-  options?: { readonly note?: string; readonly cache?: QueryCache.Options }
+  options?: CacheOptions
 ): Entry<PgEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
-  open: async ({ url, pool }) => {
-    const runtime = await openQuarryPg(url, pool, options?.cache)
-    return effectSubject(runtime, make())
-  }
+  open: async ({ url, pool }) => primed(effectSubject(await openQuarryPg(url, pool, options?.cache), make()), options)
 })
