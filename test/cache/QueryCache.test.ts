@@ -11,7 +11,8 @@ import { only } from "../support/dialects.js"
 import { valueOf } from "./fixtures.js"
 
 const read = (key: string, tables: ReadonlyArray<string> = ["t"]): QueryCache.CachedRead => ({
-  key,
+  statement: key,
+  params: "",
   tables: () => tables,
   ttl: undefined
 })

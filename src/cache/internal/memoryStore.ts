@@ -1,6 +1,9 @@
 /**
- * The in-memory store: a `Map` in least-recently-used order (a hit moves its
- * entry to the end; the front is evicted while the store is over its bounds),
+ * The in-memory store: entries by statement, then by parameters (so that a
+ * lookup hashes the short parameters, not the SQL text), also on a list
+ * in least-recently-used order (a hit moves its entry to the end with a few
+ * pointer writes, no map operation; the front is evicted while the store is
+ * over its bounds),
  * an index from each table to the entries depending on it, and a counter of
  * invalidations that refuses the `set` of a read older than an invalidation
  * of one of its tables. Its operations are synchronous: the cache service
@@ -18,9 +21,15 @@ export const Sync: unique symbol = Symbol.for("effect-quarry/QueryCache/Sync")
 
 /** A store's operations, run now. */
 export interface SyncStore {
-  readonly get: (key: string) => Rows | undefined
+  readonly get: (statement: string, params: string | number) => Rows | undefined
   readonly version: () => number
-  readonly set: (key: string, entry: Entry, ttl: Duration.Duration | undefined, version: number) => void
+  readonly set: (
+    statement: string,
+    params: string | number,
+    entry: Entry,
+    ttl: Duration.Duration | undefined,
+    version: number
+  ) => void
   readonly invalidate: (tables: ReadonlyArray<string>) => void
   readonly clear: () => void
 }
@@ -31,11 +40,15 @@ export interface CanSync {
 }
 
 interface Node {
-  readonly key: string
+  readonly statement: string
+  readonly params: string | number
   readonly rows: Rows
   readonly tables: ReadonlyArray<string>
   readonly expires: number
   readonly size: number
+  /** Neighbours on the use list (toward the least, the most recently used). */
+  older: Node | undefined
+  newer: Node | undefined
 }
 
 /** Approximate bytes of a driver value. */
@@ -63,8 +76,8 @@ const sizeOf = (v: unknown): number => {
 }
 
 /** Approximate bytes of an entry: its key, rows and tables. */
-const entrySize = (key: string, entry: Entry): number => {
-  let size = 96 + 2 * key.length
+const entrySize = (statement: string, params: string | number, entry: Entry): number => {
+  let size = 96 + 2 * statement.length + (typeof params === "string" ? 2 * params.length : 8)
   for (const row of entry.rows) {
     size += 32
     for (const column in row) size += 8 + sizeOf(row[column])
@@ -80,15 +93,38 @@ export const makeSync = (
 ): SyncStore => {
   const maxEntries = Math.max(1, options?.maxEntries ?? 10_000)
   const maxBytes = Math.max(1, options?.maxBytes ?? 64 * 1024 * 1024)
-  const entries = new Map<string, Node>()
+  const entries = new Map<string, Map<string | number, Node>>()
+  let count = 0
   const byTable = new Map<string, Set<Node>>()
   const invalidatedAt = new Map<string, number>()
   let bytes = 0
   let epoch = 0
   let cleared = 0
+  let oldest: Node | undefined
+  let newest: Node | undefined
+
+  const unlink = (node: Node): void => {
+    if (node.older === undefined) oldest = node.newer
+    else node.older.newer = node.newer
+    if (node.newer === undefined) newest = node.older
+    else node.newer.older = node.older
+    node.older = node.newer = undefined
+  }
+
+  const append = (node: Node): void => {
+    node.older = newest
+    if (newest === undefined) oldest = node
+    else newest.newer = node
+    newest = node
+  }
 
   const remove = (node: Node): void => {
-    entries.delete(node.key)
+    const byParams = entries.get(node.statement)
+    if (byParams?.get(node.params) !== node) return
+    byParams.delete(node.params)
+    if (byParams.size === 0) entries.delete(node.statement)
+    count--
+    unlink(node)
     bytes -= node.size
     for (const table of node.tables) {
       const nodes = byTable.get(table)
@@ -98,16 +134,17 @@ export const makeSync = (
     }
   }
 
-  const get = (key: string): Rows | undefined => {
-    const node = entries.get(key)
+  const get = (statement: string, params: string | number): Rows | undefined => {
+    const node = entries.get(statement)?.get(params)
     if (node === undefined) return undefined
     if (node.expires !== Infinity && node.expires <= clock.unsafeCurrentTimeMillis()) {
       remove(node)
       return undefined
     }
-    // the most recently used go last
-    entries.delete(key)
-    entries.set(key, node)
+    if (node !== newest) {
+      unlink(node)
+      append(node)
+    }
     return node.rows
   }
 
@@ -117,23 +154,32 @@ export const makeSync = (
     return false
   }
 
-  const set = (key: string, entry: Entry, ttl: Duration.Duration | undefined, version: number): void => {
+  const set = (
+    statement: string,
+    params: string | number,
+    entry: Entry,
+    ttl: Duration.Duration | undefined,
+    version: number
+  ): void => {
     if (refused(entry, version)) return
-    const size = entrySize(key, entry)
+    const size = entrySize(statement, params, entry)
     if (size > maxBytes) return
-    const previous = entries.get(key)
+    const previous = entries.get(statement)?.get(params)
     if (previous !== undefined) remove(previous)
     const expires = ttl === undefined ? Infinity : clock.unsafeCurrentTimeMillis() + Duration.toMillis(ttl)
-    const node: Node = { key, rows: entry.rows, tables: entry.tables, expires, size }
-    entries.set(key, node)
+    const node: Node = { statement, params, rows: entry.rows, tables: entry.tables, expires, size, older: undefined, newer: undefined }
+    let byParams = entries.get(statement)
+    if (byParams === undefined) entries.set(statement, byParams = new Map())
+    byParams.set(params, node)
+    count++
+    append(node)
     bytes += size
     for (const table of entry.tables) {
       const nodes = byTable.get(table)
       if (nodes === undefined) byTable.set(table, new Set([node]))
       else nodes.add(node)
     }
-    while (entries.size > maxEntries || bytes > maxBytes) {
-      const oldest = entries.values().next().value as Node
+    while (oldest !== undefined && (count > maxEntries || bytes > maxBytes)) {
       remove(oldest)
       metrics.add(metrics.evictions, 1)
     }
@@ -151,7 +197,9 @@ export const makeSync = (
   const clear = (): void => {
     cleared = ++epoch
     entries.clear()
+    count = 0
     byTable.clear()
+    oldest = newest = undefined
     bytes = 0
   }
 
@@ -161,9 +209,9 @@ export const makeSync = (
 /** The store's `Store` face over its synchronous operations. */
 export const fromSync = (sync: SyncStore): Store & CanSync => ({
   [Sync]: sync,
-  get: (key) => Effect.sync(() => Option.fromNullable(sync.get(key))),
+  get: (key) => Effect.sync(() => Option.fromNullable(sync.get(key, ""))),
   version: () => Effect.sync(sync.version),
-  set: (key, entry, options) => Effect.sync(() => sync.set(key, entry, options.ttl, options.version as number)),
+  set: (key, entry, options) => Effect.sync(() => sync.set(key, "", entry, options.ttl, options.version as number)),
   invalidate: (tables) => Effect.sync(() => sync.invalidate(tables)),
   clear: Effect.sync(sync.clear)
 })

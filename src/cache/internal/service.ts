@@ -15,7 +15,7 @@
 import { Cause, Config, Deferred, Duration, Effect, Exit, FiberId, Layer, Option, Runtime, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as Database from "../../layers/Database.js"
-import { type CachedRead, QueryCache } from "../../query/internal/cache.js"
+import { type CachedRead, keyOf, QueryCache } from "../../query/internal/cache.js"
 import type * as Table from "../../schema/Table.js"
 import type { Invalidation, Messages, Options, StoreError } from "../QueryCache.js"
 import * as memory from "./memoryStore.js"
@@ -92,21 +92,34 @@ export const make = (options: Options = {}): Effect.Effect<QueryCache, StoreErro
       return Exit.succeed(rows)
     }
 
+    /** Statement keys with the namespace in front, kept (so that each is one string with its hash). */
+    const namespaced = new Map<string, string>()
+    const statementOf = (read: CachedRead): string => {
+      if (prefix === "") return read.statement
+      let statement = namespaced.get(read.statement)
+      if (statement === undefined) {
+        if (namespaced.size >= 10_000) namespaced.clear()
+        namespaced.set(read.statement, statement = prefix + read.statement)
+      }
+      return statement
+    }
+
     const rows = <E>(read: CachedRead, load: Effect.Effect<Rows, E>): Effect.Effect<Rows, E> => {
-      const key = prefix === "" ? read.key : prefix + read.key
+      const statement = statementOf(read)
       if (sync !== undefined) {
-        const found = sync.get(key)
-        return found !== undefined ? hit(read, found) : miss(key, read, load)
+        const found = sync.get(statement, read.params)
+        return found !== undefined ? hit(read, found) : miss(statement, read, load)
       }
       return Effect.flatMap(
-        logged("read", store.get(key), Option.none()),
-        (found) => (Option.isSome(found) ? hit(read, found.value) : miss(key, read, load))
+        logged("read", store.get(keyOf({ statement, params: read.params })), Option.none()),
+        (found) => (Option.isSome(found) ? hit(read, found.value) : miss(statement, read, load))
       )
     }
 
-    const miss = <E>(key: string, read: CachedRead, load: Effect.Effect<Rows, E>): Effect.Effect<Rows, E> =>
+    const miss = <E>(statement: string, read: CachedRead, load: Effect.Effect<Rows, E>): Effect.Effect<Rows, E> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
+          const key = keyOf({ statement, params: read.params })
           const current = flights.get(key)
           if (current !== undefined) {
             metrics.add(metrics.hits, 1)
@@ -129,7 +142,7 @@ export const make = (options: Options = {}): Effect.Effect<QueryCache, StoreErro
             if (!Exit.isSuccess(exit) || flight.grounded || version === undefined) return Effect.void
             const entry = { rows: exit.value, tables }
             if (sync !== undefined) {
-              sync.set(key, entry, ttl, version as number)
+              sync.set(statement, read.params, entry, ttl, version as number)
               return Effect.void
             }
             return logged("write", store.set(key, entry, { ttl, version }), undefined)

@@ -182,6 +182,7 @@ const read = (db: Database, s: Shape, select: Ast.Select, policy: Ast.CachePolic
       db,
       undefined,
       policy,
+      compiled,
       statement,
       () => tablesOf({ ...select, projection: s.projection, cache: policy }),
       () => db.all(statement)

@@ -15,8 +15,17 @@ import type { Database, Row } from "../../layers/Database.js"
  * @category models
  */
 export interface CachedRead {
-  /** Dialect, SQL text and bound parameters, unambiguously joined. */
-  readonly key: string
+  /**
+   * The dialect and SQL text, unambiguously joined: one string per compiled
+   * statement (a prepared query's is computed once), so its hash is too.
+   */
+  readonly statement: string
+  /**
+   * The bound parameters: a lone number as it is, else each one tagged with
+   * its type (and strings with their length), joined. With `statement` it is
+   * the key; `keyOf` joins them into one string for a store.
+   */
+  readonly params: string | number
   /** The tables the statement reads, and the query's tags (asked for on a miss only). */
   readonly tables: () => ReadonlyArray<string>
   /** The query's own time to live; undefined: the cache's default. */
@@ -24,6 +33,16 @@ export interface CachedRead {
   /** The fiber asking, when known: the outcome is noted on its current span. */
   readonly fiber?: Fiber.RuntimeFiber<unknown, unknown> | undefined
 }
+
+/**
+ * The key of a read as one string: `statement` and `params` joined (how a
+ * shared store names an entry).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const keyOf = (read: Pick<CachedRead, "statement" | "params">): string =>
+  typeof read.params === "number" ? `${read.statement}\u0000n${read.params}` : read.statement + read.params
 
 /**
  * The query cache service: results of reads by statement, invalidated by the

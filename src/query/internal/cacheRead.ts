@@ -51,10 +51,28 @@ const paramKey = (p: unknown): string => {
   }
 }
 
-/** The cache key of a statement: dialect, SQL text and bound parameters. */
-export const keyOf = (dialect: string, statement: Database.Statement): string => {
-  let key = `${dialect}\u0000${statement.sql.length}:${statement.sql}`
-  for (const p of statement.params) key += `\u0000${paramKey(p)}`
+/** The dialect-and-SQL part of keys, once per compiled statement (a prepared query's is computed once). */
+const statements = new WeakMap<object, string>()
+
+/**
+ * The statement part of a cache key: dialect and SQL text. `compiled` is the
+ * statement before its arguments were bound (the same object for every call
+ * of a prepared query): its key is kept, and so is the key's hash.
+ */
+export const statementKey = (dialect: string, compiled: object, sql: string): string => {
+  let key = statements.get(compiled)
+  if (key === undefined) {
+    key = `${dialect}\u0000${sql.length}:${sql}`
+    statements.set(compiled, key)
+  }
+  return key
+}
+
+/** The parameters part of a cache key: a lone number as it is (the cheapest lookup), else tagged and joined. */
+export const paramsKey = (params: ReadonlyArray<unknown>): string | number => {
+  if (params.length === 1 && typeof params[0] === "number" && !Object.is(params[0], -0)) return params[0]
+  let key = ""
+  for (let i = 0; i < params.length; i++) key += `\u0000${paramKey(params[i])}`
   return key
 }
 
@@ -76,33 +94,52 @@ export const cachedRows = <E>(
   db: Database.Database,
   fiber: Running | undefined,
   policy: Ast.CachePolicy,
+  compiled: object,
   statement: Database.Statement,
   tables: () => ReadonlyArray<string>,
   load: () => Effect.Effect<Rows, E>
 ): Effect.Effect<Rows, E> => {
-  if (fiber === undefined) return Effect.withFiberRuntime((f) => cachedRows(db, f as Running, policy, statement, tables, load))
+  if (fiber === undefined) {
+    return Effect.withFiberRuntime((f) => cachedRows(db, f as Running, policy, compiled, statement, tables, load))
+  }
   const cache = cacheOf(db, fiber)
   if (cache === undefined) return load()
   if (inTransaction(db, fiber)) {
     note(fiber, "bypass")
     return load()
   }
-  return cache.rows({ key: keyOf(db.dialect.name, statement), tables, ttl: policy.ttl, fiber }, Effect.suspend(load))
+  return cache.rows({
+    statement: statementKey(db.dialect.name, compiled, statement.sql),
+    params: paramsKey(statement.params),
+    tables,
+    ttl: policy.ttl,
+    fiber
+  }, Effect.suspend(load))
 }
 
 /** The last decoding of each stored rows array: a hit decodes nothing when the same decoder asks again. */
 const decoded = new WeakMap<Rows, { readonly decode: unknown; readonly result: unknown }>()
 
+type Decode = (rows: Rows) => Either.Either<unknown, unknown>
+const sharing = new WeakMap<Decode, Decode>()
+
 /**
  * `decode`, remembered per rows array: cached rows are shared, so the values
- * decoded from them are too (they are read-only).
+ * decoded from them are too (they are read-only). One wrapper per decoder.
  */
-export const decodeShared = <A, E>(decode: (rows: Rows) => Either.Either<A, E>) => (rows: Rows): Either.Either<A, E> => {
-  const last = decoded.get(rows)
-  if (last !== undefined && last.decode === decode) return last.result as Either.Either<A, E>
-  const result = decode(rows)
-  decoded.set(rows, { decode, result })
-  return result
+export const decodeShared = <A, E>(decode: (rows: Rows) => Either.Either<A, E>): (rows: Rows) => Either.Either<A, E> => {
+  let shared = sharing.get(decode)
+  if (shared === undefined) {
+    shared = (rows) => {
+      const last = decoded.get(rows)
+      if (last !== undefined && last.decode === decode) return last.result as Either.Either<A, E>
+      const result = decode(rows)
+      decoded.set(rows, { decode, result })
+      return result
+    }
+    sharing.set(decode, shared)
+  }
+  return shared as (rows: Rows) => Either.Either<A, E>
 }
 
 /**

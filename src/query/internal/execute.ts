@@ -3,7 +3,7 @@
  * query's arguments; shared by `Query` and `Prepared`.
  */
 import { Chunk, Effect, Either, type Fiber, Option, Stream } from "effect"
-import type { Database, RunResult, Statement } from "../../layers/Database.js"
+import type { Database, Row, RunResult, Statement } from "../../layers/Database.js"
 import { allNow } from "../../layers/internal/readNow.js"
 import type { DatabaseError } from "../../layers/DatabaseError.js"
 import type * as Ast from "../Ast.js"
@@ -12,9 +12,9 @@ import * as QueryError from "../QueryError.js"
 import { type Args, bind, guard } from "./bind.js"
 import type { Compiled } from "./compileSelect.js"
 import { compileDelete, compileUpdate } from "./compileWrite.js"
-import { aggregatePlan, compoundPlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, selectPlan } from "./plan.js"
+import { aggregatePlan, compoundPlan, countPlan, insertPlan, isPlain, rawPlan, type ReadMode, type ReadPlan, selectPlan } from "./plan.js"
 import { decodeWith, read, runReturning, runWrite, single } from "./run.js"
-import { tablesOf, written } from "./cacheRead.js"
+import { cachedRows, decodeShared, tablesOf, written } from "./cacheRead.js"
 import * as Values from "./values.js"
 
 type Failure = QueryError.QueryError | DatabaseError
@@ -42,25 +42,36 @@ export const all = (db: Database, self: Readable, args: Args, fiber?: Running): 
 const selectIn = (db: Database, select: Ast.Select, mode: ReadMode, args: Args, fiber: Running | undefined) =>
   read(db, () => selectPlan(select, mode, db.dialect), args, fiber, select)
 
+const singleDecoders = new WeakMap<ReadPlan, (rows: ReadonlyArray<Row>) => Either.Either<unknown, QueryError.QueryError>>()
+
+/** The decoder of a plan's one row (`NotFound` / `MultipleFound` otherwise), one per plan. */
+const singleDecoder = (plan: ReadPlan) => {
+  let decode = singleDecoders.get(plan)
+  if (decode === undefined) {
+    decode = (rows) => rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
+    singleDecoders.set(plan, decode)
+  }
+  return decode
+}
+
 /** The one row of a query. */
 export const get = (db: Database, self: Readable, args: Args, fiber?: Running): Effect.Effect<unknown, Failure> => {
   const ast = self.ast
   if (ast._tag === "Select" && ast.cache !== undefined) {
-    return Effect.flatMap(
-      selectIn(db, ast, "get", args, fiber),
-      (rows) => single(rows, ast.from.name, selectPlan(ast, "get", db.dialect).statement.sql)
-    )
+    // a hit: the key (the plan's part of it kept), one lookup, the row decoded once per stored rows
+    const policy = ast.cache
+    return guard(() => {
+      const plan = selectPlan(ast, "get", db.dialect)
+      const statement = bind(plan.statement, args)
+      const rows = cachedRows(db, fiber, policy, plan.statement, statement, () => tablesOf(ast), () => allNow(db, fiber, statement))
+      return decodeWith(rows, decodeShared(singleDecoder(plan)))
+    })
   }
   if (ast._tag === "Select") {
     // the hot path (a prepared get by key): read at once where the database can, and only the single row is decoded
     return guard(() => {
       const plan = selectPlan(ast, "get", db.dialect)
-      const statement = bind(plan.statement, args)
-      return decodeWith(
-        allNow(db, fiber, statement),
-        (rows): Either.Either<unknown, QueryError.QueryError> =>
-          rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
-      )
+      return decodeWith(allNow(db, fiber, bind(plan.statement, args)), singleDecoder(plan))
     })
   }
   const table = ast._tag === "RawQuery" ? undefined : ast._tag === "Compound" ? ast.members[0].from.name : ast.table.name

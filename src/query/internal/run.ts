@@ -39,7 +39,15 @@ export const read = (
     const statement = bind(p.statement, args)
     const policy = source?.cache
     if (policy === undefined) return decodeWith(allNow(db, fiber, statement), p.decodeRows)
-    const rows = cachedRows(db, fiber, policy, statement, tables ?? (() => tablesOf(source!)), () => allNow(db, fiber, statement))
+    const rows = cachedRows(
+      db,
+      fiber,
+      policy,
+      p.statement,
+      statement,
+      tables ?? (() => tablesOf(source!)),
+      () => allNow(db, fiber, statement)
+    )
     return decodeWith(rows, decodeShared(p.decodeRows))
   })
 
