@@ -5,13 +5,14 @@
  * `runPromise` — the same treatment as `@effect/sql`.
  */
 import { Model } from "@effect/sql"
-import { Effect, ManagedRuntime, Redacted, Schema } from "effect"
+import { Effect, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import * as Database from "../../src/layers/Database.js"
+import * as Mysql from "../../src/layers/Mysql.js"
 import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
 import * as Table from "../../src/schema/Table.js"
 import type { Synchronous } from "../data/sqlite.js"
-import type { Entry, PgEnv, SqliteEnv } from "../workload.js"
+import type { Entry, ServerEnv, SqliteEnv } from "../workload.js"
 import { effectSubject } from "./entries.js"
 import { checkPragmas } from "./sqlite.js"
 
@@ -79,11 +80,15 @@ export const openQuarrySqlite = async (file: string, sync: Synchronous): Promise
   return runtime
 }
 
-export const openQuarryPg = async (url: string, pool: number): Promise<Runtime> => {
-  const runtime: Runtime = ManagedRuntime.make(Postgres.layer({ url: Redacted.make(url), maxConnections: pool }))
+const openServer = (layer: (options: { url: Redacted.Redacted; maxConnections: number }) => Layer.Layer<Database.Database, unknown>) =>
+async (url: string, pool: number): Promise<Runtime> => {
+  const runtime: Runtime = ManagedRuntime.make(layer({ url: Redacted.make(url), maxConnections: pool }))
   await runtime.runPromise(Database.Database)
   return runtime
 }
+
+export const openQuarryPg = openServer(Postgres.layer)
+export const openQuarryMysql = openServer(Mysql.layer)
 
 type Op<E> = (i: number) => Effect.Effect<number, E, Database.Database>
 
@@ -95,10 +100,12 @@ export const quarrySqlite = <E>(make: () => Op<E>, options?: { readonly note?: s
   }
 })
 
-export const quarryPg = <E>(make: () => Op<E>, options?: { readonly note?: string }): Entry<PgEnv> => ({
+/** Quarry on a database server, its layer opened by `open`. */
+const quarryOn = (open: (url: string, pool: number) => Promise<Runtime>) =>
+<E>(make: () => Op<E>, options?: { readonly note?: string }): Entry<ServerEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
-  open: async ({ url, pool }) => {
-    const runtime = await openQuarryPg(url, pool)
-    return effectSubject(runtime, make())
-  }
+  open: async ({ url, pool }) => effectSubject(await open(url, pool), make())
 })
+
+export const quarryPg = quarryOn(openQuarryPg)
+export const quarryMysql = quarryOn(openQuarryMysql)
