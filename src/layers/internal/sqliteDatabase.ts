@@ -294,11 +294,12 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
 
     const database: Database & CanReadNow = {
       // a read, decided for the fiber asking (its transaction, else a reader) and run now when it can be
-      [ReadNow]: (fiber, statement) => {
+      [ReadNow]: (fiber, statement, one) => {
         const scope = current(fiber)
+        const mode = one ? Mode.One : Mode.All
         return (scope !== undefined
-          ? tx.run(scope, statement.sql, statement.params, Mode.All)
-          : readOutside(statement.sql, statement.params, Mode.All)) as Rows
+          ? tx.run(scope, statement.sql, statement.params, mode)
+          : readOutside(statement.sql, statement.params, mode)) as Rows
       },
       dialect: Dialect.sqlite,
       all: (statement) => all(statement.sql, statement.params),

@@ -50,7 +50,7 @@ export const get = (db: Database, self: Readable, args: Args, fiber?: Running): 
       const plan = selectPlan(ast, "get", db.dialect)
       const statement = bind(plan.statement, args)
       return decodeWith(
-        allNow(db, fiber, statement),
+        allNow(db, fiber, statement, plan.oneRow),
         (rows): Either.Either<unknown, QueryError.QueryError> =>
           rows.length === 1 ? plan.decodeRow(rows[0]) : single(rows, plan.table, plan.statement.sql)
       )
