@@ -173,8 +173,9 @@ export const run = (
 
     let saved = yield* loadProgress(c)
     const first = [...saved.values()].reduce((m, s) => Math.min(m, s.position), Infinity)
-    const oldest = yield* Log.oldest(c.primary)
+    // the head first: an entry committed between the two reads then shows in `oldest`, never only in the head
     const logHead = yield* Log.head(c.primary)
+    const oldest = yield* Log.oldest(c.primary)
     // resumable while the log still holds every entry after the first snapshot
     const resumable = saved.size > 0 && [...saved.keys()].every((n) => chosen.some((t) => t.name === n)) &&
       (first >= logHead || (oldest !== undefined && oldest <= first + 1))
