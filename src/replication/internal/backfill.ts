@@ -64,9 +64,7 @@ interface Saved {
 const q = (d: Dialect, n: string) => d.quote(n)
 
 const progressTable = (d: Dialect) => {
-  const name = d.name === "postgres" ? "TEXT" : "VARCHAR(255)"
-  const text = d.name === "mysql" ? "LONGTEXT" : "TEXT"
-  const big = d.name === "sqlite" ? "INTEGER" : "BIGINT"
+  const [name, text, big] = [Log.name(d), Log.text(d), Log.big(d)]
   return `CREATE TABLE IF NOT EXISTS ${q(d, PROGRESS)} (${q(d, "shadow")} ${name} NOT NULL, ${q(d, "tbl")} ${name} NOT NULL, ` +
     `${q(d, "last_key")} ${text}, ${q(d, "position")} ${big} NOT NULL, ${q(d, "copied")} ${big} NOT NULL, ` +
     `${q(d, "done")} INTEGER NOT NULL, PRIMARY KEY (${q(d, "shadow")}, ${q(d, "tbl")}))`
@@ -134,15 +132,14 @@ const chunk = (c: Config, table: Table.Any, after: ReadonlyArray<Neutral> | unde
   const d = c.primary.dialect
   const key = table.primaryKey.map((k) => q(d, k.name))
   const keyIdx = table.primaryKey.map((k) => table.columns.indexOf(k))
-  const to = codec(table, d)
-  const from = codec(table, d)
+  const convert = codec(table, d)
   const tuple = (xs: ReadonlyArray<string>) => (xs.length === 1 ? xs[0] : `(${xs.join(", ")})`)
   const where = after === undefined ? "" : ` WHERE ${tuple(key)} > ${tuple(key.map((_, i) => d.placeholder(i + 1)))}`
   const sql = `SELECT ${table.columns.map((col) => q(d, col.name)).join(", ")} FROM ${q(d, table.name)}${where} ` +
     `ORDER BY ${key.join(", ")} LIMIT ${c.chunkSize}`
-  const params = after === undefined ? [] : after.map((v, i) => from.fromNeutral[keyIdx[i]](v))
+  const params = after === undefined ? [] : after.map((v, i) => convert.fromNeutral[keyIdx[i]](v))
   return Effect.map(c.primary.all({ sql, params }), (rows) =>
-    rows.map((row) => table.columns.map((col, i) => to.toNeutral[i](row[col.name] ?? row[col.field]))))
+    rows.map((row) => table.columns.map((col, i) => convert.toNeutral[i](row[col.name] ?? row[col.field]))))
 }
 
 const count = (db: Database, table: Table.Any) =>
