@@ -10,13 +10,14 @@
  */
 import type * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Context, Duration, Effect, Fiber, FiberSet, identity, type Scope } from "effect"
+import { Context, Duration, Effect, Fiber, FiberSet, identity, Redacted, type Scope } from "effect"
 import * as Database from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
 import * as DatabaseError from "../DatabaseError.js"
 import * as Connections from "./poolConnection.js"
 import * as PoolSqlClient from "./poolSqlClient.js"
 import * as Transaction from "./poolTransaction.js"
+import { type Target, traced } from "./trace.js"
 
 export type { Driver, OpenPool } from "./poolConnection.js"
 
@@ -31,6 +32,28 @@ const connectionError = (driver: Connections.Driver, error: unknown): DatabaseEr
       message: `could not connect: ${classified.message}`,
       cause: classified.cause
     })
+}
+
+const plain = (value: string | Redacted.Redacted | undefined) =>
+  value === undefined ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+/** Where the pool connects, for the spans' `db.namespace` and `server.*` attributes (never credentials). */
+const target = (driver: Connections.Driver, options: ConnectionOptions): Target => {
+  const raw = plain(options.url)
+  let url: URL | undefined
+  try {
+    url = raw === undefined ? undefined : new URL(raw)
+  } catch {
+    url = undefined
+  }
+  const fromPath = url === undefined ? "" : decodeURIComponent(url.pathname.replace(/^\//, ""))
+  const port = options.port ?? (url === undefined || url.port === "" ? undefined : Number(url.port))
+  return {
+    system: driver.system,
+    namespace: options.database ?? (fromPath === "" ? undefined : fromPath),
+    address: options.host ?? (url?.hostname === "" ? undefined : url?.hostname),
+    port
+  }
 }
 
 /**
@@ -107,5 +130,5 @@ export const make = (
         }),
       sql
     }
-    return Context.make(Database.Database, db).pipe(Context.add(SqlClient.SqlClient, sql))
+    return Context.make(Database.Database, traced(db, target(driver, options))).pipe(Context.add(SqlClient.SqlClient, sql))
   })
