@@ -2,17 +2,18 @@
  * Spans on the three dialects, recorded by an in-memory tracer: names and
  * attributes by OpenTelemetry's database conventions, parent / child through
  * transactions, errors recorded, parameter values only when asked for, and
- * no second span from @effect/sql for the same statement.
+ * no second span from @effect/sql for the same statement; the SQLite
+ * writer's batch span; the settings from a layer and from Config; log lines.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Model } from "@effect/sql"
-import { Effect, Exit, Option, Schema, Tracer } from "effect"
+import { Chunk, ConfigProvider, Effect, Exit, HashMap, Layer, Logger, LogLevel, Option, Schema, Stream, Tracer } from "effect"
 import { transaction } from "../../src/layers/Database.js"
 import * as Tracing from "../../src/layers/Tracing.js"
 import * as Ddl from "../../src/schema/Ddl.js"
 import * as Table from "../../src/schema/Table.js"
 import * as Query from "../../src/query/Query.js"
-import { cases } from "../support/dialects.js"
+import { cases, only } from "../support/dialects.js"
 
 class Recorded implements Tracer.Span {
   readonly _tag = "Span"
@@ -113,9 +114,14 @@ for (const c of cases("tracing")) {
           expect([...span.attributes.keys()].filter((k) => k.startsWith("db.query.parameter"))).toEqual([])
         }
         // One span per statement: outer, transaction, 2 inserts, 1 select (no @effect/sql span beside them).
-        expect(spans.map((s) => s.name).sort()).toEqual(
+        expect(spans.map((s) => s.name).filter((n) => n !== "BATCH").sort()).toEqual(
           ["INSERT traced_members", "INSERT traced_members", "SELECT traced_members", "outer", "transaction"]
         )
+        // SQLite: what went through the writer's queue is linked to the batch that committed it.
+        for (const batch of named("BATCH")) {
+          expect(c.name).toBe("sqlite")
+          for (const link of batch.links) expect(["transaction", "INSERT traced_members"]).toContain((link.span as Recorded).name)
+        }
       }).pipe(Effect.provide(c.layer)))
 
     it.effect("parameter values only with \"parameters\"; none with \"off\" or Effect's default tracer", () =>
@@ -132,5 +138,89 @@ for (const c of cases("tracing")) {
         const parent = yield* find.pipe(Effect.zipRight(Effect.option(Effect.currentSpan)))
         expect(Option.isNone(parent)).toBe(true)
       }).pipe(Effect.provide(c.layer)))
+
+    it.effect("streams have a span; the settings come from Tracing.layer and from Config", () =>
+      Effect.gen(function*() {
+        const { spans, tracer } = recorder()
+        yield* Ddl.createAll([Members])
+        yield* Query.run(Query.insertMany(Members, [{ email: "lin@example.com" }]))
+        const streamed = yield* Stream.runCollect(Query.stream(Query.from(Members))).pipe(Effect.withTracer(tracer))
+        expect(Chunk.size(streamed)).toBe(1)
+        expect(spans.map((s) => s.name)).toEqual(["SELECT traced_members"])
+        expect(spans[0].attributes.get("db.system.name")).toBe(system[c.name])
+
+        const find = Query.all(Query.from(Members).pipe(Query.where({ email: "lin@example.com" })))
+        yield* find.pipe(Effect.withTracer(tracer), Effect.provide(Tracing.layer({ spans: "parameters" })))
+        expect(spans[1].attributes.get("db.query.parameter.0")).toBe("lin@example.com")
+        const fromConfig = Tracing.layerConfig().pipe(
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["QUARRY_SPANS", "off"]]))))
+        )
+        yield* find.pipe(Effect.withTracer(tracer), Effect.provide(fromConfig))
+        expect(spans).toHaveLength(2)
+      }).pipe(Effect.provide(c.layer)))
+
+    it.effect("a debug line per statement, a warning for a slow one", () =>
+      Effect.gen(function*() {
+        const lines: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []
+        const logger = Logger.make(({ annotations, logLevel, message }) => {
+          const text = Array.isArray(message) ? message.join(" ") : String(message)
+          lines.push({ level: logLevel.label, message: text, annotations: Object.fromEntries(HashMap.toEntries(annotations)) })
+        })
+        const capture = Logger.replace(Logger.defaultLogger, logger)
+        yield* Ddl.createAll([Members])
+        const find = Query.all(Query.from(Members).pipe(Query.where({ email: "kay@example.com" })))
+        // Default level (info), default threshold: nothing.
+        yield* find.pipe(Effect.provide(capture))
+        expect(lines).toEqual([])
+        yield* Effect.all([
+          Query.run(Query.insertMany(Members, [{ email: "kay@example.com" }])),
+          find
+        ]).pipe(Logger.withMinimumLogLevel(LogLevel.Debug), Effect.provide(capture))
+        expect(lines.map((l) => l.level)).toEqual(["DEBUG", "DEBUG"])
+        expect(lines[1].message).toContain("traced_members")
+        expect(lines[1].annotations).toMatchObject({
+          "db.system.name": system[c.name],
+          "db.operation.name": "SELECT",
+          "db.collection.name": "traced_members",
+          "db.response.returned_rows": 1
+        })
+        expect(typeof lines[1].annotations["db.duration_ms"]).toBe("number")
+        expect(JSON.stringify(lines)).not.toContain("kay@example.com")
+        // A threshold every statement passes: warnings at the default level, without a tracer.
+        lines.length = 0
+        yield* find.pipe(Tracing.withSlowStatement("0 millis"), Effect.provide(capture))
+        expect(lines.map((l) => l.level)).toEqual(["WARN"])
+        expect(lines[0].message).toMatch(/^slow statement/)
+        lines.length = 0
+        yield* find.pipe(Effect.provide(Layer.merge(capture, Tracing.layer({ slowStatement: "off" }))))
+        expect(lines).toEqual([])
+      }).pipe(Effect.provide(c.layer)))
   })
 }
+
+describe("the SQLite writer's batch", () => {
+  const c = only("sqlite", "tracing-batch")
+  it.effect("is a BATCH span linked both ways with the writes it commits", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recorder()
+      yield* Ddl.createAll([Members])
+      // Many writers at once share the writer's batches.
+      yield* Effect.forEach(
+        Array.from({ length: 20 }, (_, i) => `w${i}@example.com`),
+        (email) => Query.run(Query.insertMany(Members, [{ email }])),
+        { concurrency: "unbounded", discard: true }
+      ).pipe(Effect.withTracer(tracer))
+      const batches = spans.filter((s) => s.name === "BATCH")
+      expect(batches.length).toBeGreaterThan(0)
+      for (const batch of batches) {
+        expect(batch.attributes.get("db.system.name")).toBe("sqlite")
+        expect(batch.attributes.get("db.operation.batch.size")).toBe(batch.links.length)
+        expect(batch.status._tag).toBe("Ended")
+        for (const link of batch.links) {
+          const write = link.span as Recorded
+          expect(write.name).toBe("INSERT traced_members")
+          expect(write.links.map((l) => l.span)).toContain(batch)
+        }
+      }
+    }).pipe(Effect.provide(c.layer)))
+})

@@ -11,7 +11,7 @@ import {
   Effect,
   Effectable,
   Exit,
-  type Fiber,
+  Fiber,
   identity,
   Option,
   type Schedule,
@@ -28,6 +28,7 @@ import * as Transaction from "./sqliteTransaction.js"
 import { StatementJob } from "./sqliteJob.js"
 import { Writer } from "./sqliteWriter.js"
 import { type CanReadNow, ReadNow } from "./readNow.js"
+import { jobTrace } from "./trace.js"
 
 /** A configuration with every default filled in. @internal */
 export interface Resolved {
@@ -150,7 +151,9 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     // Accepted once offered: interrupting the caller afterwards does not cancel the write.
     const enqueue = (sql: string, params: Params, mode: Mode): Outcome =>
       Effect.async((resume) => {
-        if (!writer.offer(new StatementJob(sql, params, mode, resume))) resume(closing())
+        const fiber = Fiber.getCurrentFiber()
+        const trace = fiber._tag === "Some" ? jobTrace(fiber.value) : undefined
+        if (!writer.offer(new StatementJob(sql, params, mode, resume, trace))) resume(closing())
       })
 
     // The open transaction level of this layer in `fiber` (the FiberRef is read only while one is open).
@@ -285,7 +288,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
         const done = Deferred.unsafeMake<RunResult, DatabaseError.DatabaseError>(fiber.id())
         const complete = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) =>
           Deferred.unsafeDone(done, exit as Exit.Exit<RunResult, DatabaseError.DatabaseError>)
-        if (!writer.offer(new StatementJob(sql, params, Mode.Run, complete))) return closing()
+        if (!writer.offer(new StatementJob(sql, params, Mode.Run, complete, jobTrace(fiber)))) return closing()
         return Effect.succeed({ await: Deferred.await(done) })
       })
 

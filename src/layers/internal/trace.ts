@@ -1,18 +1,26 @@
 /**
  * A `Database` whose statements and transactions run in spans named and
- * attributed by OpenTelemetry's database conventions (see `Tracing`). The
- * wrapper asks the running fiber's tracer first: under Effect's default
- * tracer (nothing exported) and with spans `"off"` it calls the database
- * directly, keeping SQLite's synchronous read path.
+ * attributed by OpenTelemetry's database conventions, with a debug log line
+ * per statement and a warning for slow ones (see `Tracing`). The wrapper
+ * reads the running fiber once per statement: with no tracer installed (or
+ * spans `"off"`), the log level above debug and no slow threshold it calls the
+ * database directly, keeping SQLite's synchronous read path; with only a
+ * threshold it times the synchronous read without making an effect.
  *
  * @internal
  */
-import { Effect, type Fiber, FiberRef, Stream, type Tracer } from "effect"
+import { Cause, Clock, Context, Effect, Exit, type Fiber, FiberRef, LogLevel, Option, Stream, type Tracer } from "effect"
 import type { Database, Row, Statement } from "../Database.js"
 import { type CanReadNow, ReadNow } from "./readNow.js"
 
 /** @internal */
-export const spans: FiberRef.FiberRef<"on" | "off" | "parameters"> = FiberRef.unsafeMake<"on" | "off" | "parameters">("on")
+export type Spans = "on" | "off" | "parameters"
+
+/** @internal */
+export const spans: FiberRef.FiberRef<Spans> = FiberRef.unsafeMake<Spans>("on")
+
+/** The slow-statement threshold in milliseconds (`Infinity`: no warning). @internal */
+export const slowMillis: FiberRef.FiberRef<number> = FiberRef.unsafeMake(1000)
 
 // Effect's default tracer: spans made by it go nowhere.
 const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
@@ -51,35 +59,106 @@ const attributes = (target: Target, statement: Statement, withParameters: boolea
   return { name: collection === undefined ? operation : `${operation} ${collection}`, attrs }
 }
 
-const setting = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+/** The span setting for `fiber`: "off" under Effect's default tracer. */
+const spanMode = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Spans =>
   fiber.currentTracer === nativeTracer ? "off" : fiber.getFiberRef(spans)
+
+const debugOn = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
 const errorType = (error: unknown): string => {
   const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
   return typeof tag === "string" ? tag : "Error"
 }
 
-// OpenTelemetry's `error.type`: the tag of the typed error (the exit, recorded by the tracer, has the rest).
-const recordError = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.tapError(effect, (error) => Effect.annotateCurrentSpan("error.type", errorType(error)))
+/** What a statement's span and log line say about its outcome. */
+const outcome = <A>(exit: Exit.Exit<A, unknown>, result: (a: A) => Record<string, unknown>) => {
+  if (Exit.isSuccess(exit)) return result(exit.value)
+  const failure = Cause.failureOption(exit.cause)
+  // OpenTelemetry's `error.type`: the typed error's tag (the exit, recorded by the tracer, has the rest).
+  return { "error.type": failure._tag === "Some" ? errorType(failure.value) : "_OTHER" }
+}
 
-const traceEffect = <A, E>(
-  target: Target,
+const log = (
+  attrs: Record<string, unknown>,
   statement: Statement,
-  mode: "on" | "parameters",
-  effect: Effect.Effect<A, E>,
-  result: (a: A) => Record<string, unknown>
-): Effect.Effect<A, E> => {
-  const { attrs, name } = attributes(target, statement, mode === "parameters")
-  return recordError(effect).pipe(
-    Effect.tap((a) => Effect.annotateCurrentSpan(result(a))),
-    Effect.withSpan(name, { kind: "client", attributes: attrs })
+  ms: number,
+  slow: number,
+  notes: Record<string, unknown>
+): Effect.Effect<void> => {
+  const annotations = { ...attrs, ...notes, "db.duration_ms": Math.round(ms * 1000) / 1000 }
+  return Effect.annotateLogs(
+    ms >= slow
+      ? Effect.logWarning(`slow statement (${Math.round(ms)} ms, threshold ${slow} ms): ${statement.sql}`)
+      : Effect.logDebug(statement.sql),
+    annotations
   )
 }
 
-const rows = (r: ReadonlyArray<Row>) => ({ "db.response.returned_rows": r.length })
+/** One statement, observed as `fiber`'s settings ask. */
+const observe = <A, E>(
+  target: Target,
+  statement: Statement,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  mode: Spans,
+  run: () => Effect.Effect<A, E>,
+  result: (a: A) => Record<string, unknown>
+): Effect.Effect<A, E> => {
+  const slow = fiber.getFiberRef(slowMillis)
+  const debug = debugOn(fiber)
+  const { attrs, name } = attributes(target, statement, mode === "parameters")
+  const timed = Effect.suspend(() => {
+    const started = performance.now()
+    return Effect.flatMap(Effect.exit(run()), (exit) => {
+      const ms = performance.now() - started
+      const notes = outcome(exit, result)
+      const logged = debug || ms >= slow ? log(attrs, statement, ms, slow, notes) : Effect.void
+      return Effect.zipRight(mode === "off" ? logged : Effect.zipRight(Effect.annotateCurrentSpan(notes), logged), exit)
+    })
+  })
+  return mode === "off" ? timed : Effect.withSpan(timed, name, { kind: "client", attributes: attrs })
+}
 
-/** `db` with its statements and transactions in spans. @internal */
+const rows = (r: ReadonlyArray<Row>) => ({ "db.response.returned_rows": r.length })
+const none = () => ({})
+
+/** How the writer's batch span is made for the writes of a traced fiber. @internal */
+export interface JobTrace {
+  readonly span: Tracer.AnySpan
+  readonly tracer: Tracer.Tracer
+  readonly clock: Clock.Clock
+}
+
+/** The running fiber's statement span, for a write handed to another fiber (the SQLite writer). @internal */
+export const jobTrace = (fiber: Fiber.RuntimeFiber<unknown, unknown>): JobTrace | undefined => {
+  if (fiber.currentTracer === nativeTracer) return undefined
+  const span = fiber.currentSpan
+  if (span === undefined || fiber.getFiberRef(spans) === "off") return undefined
+  return { span, tracer: fiber.currentTracer, clock: Context.get(fiber.currentDefaultServices, Clock.Clock) }
+}
+
+/**
+ * Open the span of a writer batch, linked both ways with the spans of its
+ * traced writes; the returned function ends it.
+ *
+ * @internal
+ */
+export const batchSpan = (
+  system: string,
+  traces: ReadonlyArray<JobTrace>,
+  size: number
+): (exit: Exit.Exit<unknown, unknown>) => void => {
+  const { clock, tracer } = traces[0]
+  const links = traces.map((t): Tracer.SpanLink => ({ _tag: "SpanLink", span: t.span, attributes: {} }))
+  const span = tracer.span("BATCH", Option.none(), Context.empty(), links, clock.unsafeCurrentTimeNanos(), "client")
+  span.attribute("db.system.name", system)
+  span.attribute("db.operation.name", "BATCH")
+  span.attribute("db.operation.batch.size", size)
+  for (const t of traces) if (t.span._tag === "Span") t.span.addLinks([{ _tag: "SpanLink", span, attributes: {} }])
+  return (exit) => span.end(clock.unsafeCurrentTimeNanos(), exit)
+}
+
+/** `db` with its statements and transactions observed. @internal */
 export const traced = <D extends Database>(db: D, target: Target): Database => {
   const each = <A, E>(
     statement: Statement,
@@ -87,8 +166,10 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
     result: (a: A) => Record<string, unknown>
   ): Effect.Effect<A, E> =>
     Effect.withFiberRuntime((fiber) => {
-      const mode = setting(fiber)
-      return mode === "off" ? run() : traceEffect(target, statement, mode, run(), result)
+      const mode = spanMode(fiber)
+      return mode === "off" && !debugOn(fiber) && fiber.getFiberRef(slowMillis) === Infinity
+        ? run()
+        : observe(target, statement, fiber, mode, run, result)
     })
   const wrapped: Database = {
     dialect: db.dialect,
@@ -98,17 +179,18 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
       each(statement, () => db.run(statement), (r) => ({ "db.response.affected_rows": r.rowsAffected })),
     stream: (statement) =>
       Stream.unwrap(Effect.withFiberRuntime((fiber) => {
-        const mode = setting(fiber)
+        const mode = spanMode(fiber)
         if (mode === "off") return Effect.succeed(db.stream(statement))
         const { attrs, name } = attributes(target, statement, mode === "parameters")
         return Effect.succeed(Stream.withSpan(db.stream(statement), name, { kind: "client", attributes: attrs }))
       })),
-    submit: (statement) => each(statement, () => db.submit(statement), () => ({})),
+    submit: (statement) => each(statement, () => db.submit(statement), none),
     transaction: (effect, options) =>
       Effect.withFiberRuntime((fiber) =>
-        setting(fiber) === "off"
+        spanMode(fiber) === "off"
           ? db.transaction(effect, options)
-          : recordError(db.transaction(effect, options)).pipe(
+          : db.transaction(effect, options).pipe(
+            Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", errorType(error))),
             Effect.withSpan("transaction", {
               kind: "client",
               attributes: {
@@ -122,8 +204,20 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
   if (ReadNow in db) {
     const now = (db as unknown as CanReadNow)[ReadNow]
     return Object.assign(wrapped, {
-      [ReadNow]: (fiber: Fiber.RuntimeFiber<unknown, unknown>, statement: Statement) =>
-        setting(fiber) === "off" ? now(fiber, statement) : wrapped.all(statement)
+      [ReadNow]: (fiber: Fiber.RuntimeFiber<unknown, unknown>, statement: Statement, one: boolean) => {
+        const mode = spanMode(fiber)
+        if (mode !== "off" || debugOn(fiber)) return observe(target, statement, fiber, mode, () => now(fiber, statement, one), rows)
+        const slow = fiber.getFiberRef(slowMillis)
+        if (slow === Infinity) return now(fiber, statement, one)
+        // Only a threshold: time the synchronous read (an `Exit`) without making an effect.
+        const started = performance.now()
+        const answer = now(fiber, statement, one)
+        if (!Exit.isExit(answer)) return observe(target, statement, fiber, mode, () => answer, rows)
+        const ms = performance.now() - started
+        return ms < slow
+          ? answer
+          : Effect.zipRight(log(attributes(target, statement, false).attrs, statement, ms, slow, outcome(answer as Exit.Exit<ReadonlyArray<Row>, unknown>, rows)), answer)
+      }
     })
   }
   return wrapped
