@@ -38,7 +38,7 @@
  *
  * @since 0.2.0
  */
-import { Config, type ConfigError, Duration, Effect, type FiberRef, Layer } from "effect"
+import { Config, type ConfigError, Duration, Effect, Layer } from "effect"
 import * as internal from "./internal/trace.js"
 
 /**
@@ -62,14 +62,6 @@ export interface Options {
   readonly slowStatement?: Duration.DurationInput | "off" | undefined
 }
 
-/**
- * The span setting of the running fiber.
- *
- * @since 0.2.0
- * @category references
- */
-export const spans: FiberRef.FiberRef<Spans> = internal.spans
-
 const millis = (threshold: Duration.DurationInput | "off"): number =>
   threshold === "off" ? Infinity : Duration.toMillis(Duration.decode(threshold))
 
@@ -80,7 +72,7 @@ const millis = (threshold: Duration.DurationInput | "off"): number =>
  * @category combinators
  */
 export const withSpans = (setting: Spans) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.locally(effect, internal.spans, setting)
+  Effect.locallyWith(effect, internal.settings, (current) => ({ ...current, spans: setting }))
 
 /**
  * Run an effect with another slow-statement threshold.
@@ -90,7 +82,7 @@ export const withSpans = (setting: Spans) => <A, E, R>(effect: Effect.Effect<A, 
  */
 export const withSlowStatement =
   (threshold: Duration.DurationInput | "off") => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.locally(effect, internal.slowMillis, millis(threshold))
+    Effect.locallyWith(effect, internal.settings, (current) => ({ ...current, slowMillis: millis(threshold) }))
 
 /**
  * A layer that sets the span setting and slow threshold for the program it
@@ -100,12 +92,10 @@ export const withSlowStatement =
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<never> =>
-  Layer.mergeAll(
-    options.spans === undefined ? Layer.empty : Layer.locallyScoped(internal.spans, options.spans),
-    options.slowStatement === undefined
-      ? Layer.empty
-      : Layer.locallyScoped(internal.slowMillis, millis(options.slowStatement))
-  )
+  Layer.fiberRefLocallyScopedWith(internal.settings, (current) => ({
+    spans: options.spans ?? current.spans,
+    slowMillis: options.slowStatement === undefined ? current.slowMillis : millis(options.slowStatement)
+  }))
 
 /**
  * The options from configuration: `QUARRY_SPANS` (`on`, `off` or

@@ -16,11 +16,15 @@ import { type CanReadNow, ReadNow } from "./readNow.js"
 /** @internal */
 export type Spans = "on" | "off" | "parameters"
 
-/** @internal */
-export const spans: FiberRef.FiberRef<Spans> = FiberRef.unsafeMake<Spans>("on")
+/** The settings of a fiber, in one FiberRef (one lookup per statement). @internal */
+export interface Settings {
+  readonly spans: Spans
+  /** The slow-statement threshold in milliseconds (`Infinity`: no warning). */
+  readonly slowMillis: number
+}
 
-/** The slow-statement threshold in milliseconds (`Infinity`: no warning). @internal */
-export const slowMillis: FiberRef.FiberRef<number> = FiberRef.unsafeMake(1000)
+/** @internal */
+export const settings: FiberRef.FiberRef<Settings> = FiberRef.unsafeMake<Settings>({ spans: "on", slowMillis: 1000 })
 
 // Effect's default tracer: spans made by it go nowhere.
 const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
@@ -60,8 +64,8 @@ const attributes = (target: Target, statement: Statement, withParameters: boolea
 }
 
 /** The span setting for `fiber`: "off" under Effect's default tracer. */
-const spanMode = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Spans =>
-  fiber.currentTracer === nativeTracer ? "off" : fiber.getFiberRef(spans)
+const spanMode = (fiber: Fiber.RuntimeFiber<unknown, unknown>, current: Settings): Spans =>
+  fiber.currentTracer === nativeTracer ? "off" : current.spans
 
 const debugOn = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
   fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
@@ -100,11 +104,12 @@ const observe = <A, E>(
   target: Target,
   statement: Statement,
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  mode: Spans,
+  current: Settings,
   run: () => Effect.Effect<A, E>,
   result: (a: A) => Record<string, unknown>
 ): Effect.Effect<A, E> => {
-  const slow = fiber.getFiberRef(slowMillis)
+  const mode = spanMode(fiber, current)
+  const slow = current.slowMillis
   const debug = debugOn(fiber)
   const { attrs, name } = attributes(target, statement, mode === "parameters")
   const timed = Effect.suspend(() => {
@@ -133,7 +138,7 @@ export interface JobTrace {
 export const jobTrace = (fiber: Fiber.RuntimeFiber<unknown, unknown>): JobTrace | undefined => {
   if (fiber.currentTracer === nativeTracer) return undefined
   const span = fiber.currentSpan
-  if (span === undefined || fiber.getFiberRef(spans) === "off") return undefined
+  if (span === undefined || fiber.getFiberRef(settings).spans === "off") return undefined
   return { span, tracer: fiber.currentTracer, clock: Context.get(fiber.currentDefaultServices, Clock.Clock) }
 }
 
@@ -166,10 +171,10 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
     result: (a: A) => Record<string, unknown>
   ): Effect.Effect<A, E> =>
     Effect.withFiberRuntime((fiber) => {
-      const mode = spanMode(fiber)
-      return mode === "off" && !debugOn(fiber) && fiber.getFiberRef(slowMillis) === Infinity
+      const current = fiber.getFiberRef(settings)
+      return spanMode(fiber, current) === "off" && current.slowMillis === Infinity && !debugOn(fiber)
         ? run()
-        : observe(target, statement, fiber, mode, run, result)
+        : observe(target, statement, fiber, current, run, result)
     })
   const wrapped: Database = {
     dialect: db.dialect,
@@ -179,7 +184,7 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
       each(statement, () => db.run(statement), (r) => ({ "db.response.affected_rows": r.rowsAffected })),
     stream: (statement) =>
       Stream.unwrap(Effect.withFiberRuntime((fiber) => {
-        const mode = spanMode(fiber)
+        const mode = spanMode(fiber, fiber.getFiberRef(settings))
         if (mode === "off") return Effect.succeed(db.stream(statement))
         const { attrs, name } = attributes(target, statement, mode === "parameters")
         return Effect.succeed(Stream.withSpan(db.stream(statement), name, { kind: "client", attributes: attrs }))
@@ -187,7 +192,7 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
     submit: (statement) => each(statement, () => db.submit(statement), none),
     transaction: (effect, options) =>
       Effect.withFiberRuntime((fiber) =>
-        spanMode(fiber) === "off"
+        spanMode(fiber, fiber.getFiberRef(settings)) === "off"
           ? db.transaction(effect, options)
           : db.transaction(effect, options).pipe(
             Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", errorType(error))),
@@ -205,18 +210,21 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
     const now = (db as unknown as CanReadNow)[ReadNow]
     return Object.assign(wrapped, {
       [ReadNow]: (fiber: Fiber.RuntimeFiber<unknown, unknown>, statement: Statement, one: boolean) => {
-        const mode = spanMode(fiber)
-        if (mode !== "off" || debugOn(fiber)) return observe(target, statement, fiber, mode, () => now(fiber, statement, one), rows)
-        const slow = fiber.getFiberRef(slowMillis)
+        const current = fiber.getFiberRef(settings)
+        if (spanMode(fiber, current) !== "off" || debugOn(fiber)) {
+          return observe(target, statement, fiber, current, () => now(fiber, statement, one), rows)
+        }
+        const slow = current.slowMillis
         if (slow === Infinity) return now(fiber, statement, one)
         // Only a threshold: time the synchronous read (an `Exit`) without making an effect.
         const started = performance.now()
         const answer = now(fiber, statement, one)
-        if (!Exit.isExit(answer)) return observe(target, statement, fiber, mode, () => answer, rows)
+        if (!Exit.isExit(answer)) return observe(target, statement, fiber, current, () => answer, rows)
         const ms = performance.now() - started
-        return ms < slow
-          ? answer
-          : Effect.zipRight(log(attributes(target, statement, false).attrs, statement, ms, slow, outcome(answer as Exit.Exit<ReadonlyArray<Row>, unknown>, rows)), answer)
+        return ms < slow ? answer : Effect.zipRight(
+          log(attributes(target, statement, false).attrs, statement, ms, slow, outcome(answer as Exit.Exit<ReadonlyArray<Row>, unknown>, rows)),
+          answer
+        )
       }
     })
   }
