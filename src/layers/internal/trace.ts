@@ -111,6 +111,18 @@ const observe = <A, E>(
   const mode = spanMode(fiber, current)
   const slow = current.slowMillis
   const debug = debugOn(fiber)
+  if (mode === "off") {
+    // No span: the attributes are worked out only for a line that is written.
+    return Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.flatMap(Effect.exit(run()), (exit) => {
+        const ms = performance.now() - started
+        return debug || ms >= slow
+          ? Effect.zipRight(log(attributes(target, statement, false).attrs, statement, ms, slow, outcome(exit, result)), exit)
+          : exit
+      })
+    })
+  }
   const { attrs, name } = attributes(target, statement, mode === "parameters")
   const timed = Effect.suspend(() => {
     const started = performance.now()
@@ -118,10 +130,10 @@ const observe = <A, E>(
       const ms = performance.now() - started
       const notes = outcome(exit, result)
       const logged = debug || ms >= slow ? log(attrs, statement, ms, slow, notes) : Effect.void
-      return Effect.zipRight(mode === "off" ? logged : Effect.zipRight(Effect.annotateCurrentSpan(notes), logged), exit)
+      return Effect.zipRight(Effect.zipRight(Effect.annotateCurrentSpan(notes), logged), exit)
     })
   })
-  return mode === "off" ? timed : Effect.withSpan(timed, name, { kind: "client", attributes: attrs })
+  return Effect.withSpan(timed, name, { kind: "client", attributes: attrs })
 }
 
 const rows = (r: ReadonlyArray<Row>) => ({ "db.response.returned_rows": r.length })
