@@ -4,7 +4,7 @@
  * Spans follow OpenTelemetry's database semantic conventions: a statement's
  * span is named `"SELECT users"` (operation and table; the operation alone
  * when no table is named) and has `db.system.name` (`sqlite`, `postgresql`,
- * `mysql` for MySQL and MariaDB), `db.namespace`, `db.operation.name`,
+ * `mysql` or `mariadb`), `db.namespace`, `db.operation.name`,
  * `db.collection.name`, `db.query.text` (the SQL with its placeholders, never
  * the values), `server.address` / `server.port` for pooled databases, and
  * `db.response.returned_rows` or `db.response.affected_rows`; a failed

@@ -63,7 +63,8 @@ class Member extends Model.Class<Member>("Member")({
 }) {}
 const Members = Table.make(Member, { name: "traced_members", columns: { email: { unique: true } } })
 
-const system = { sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const
+// The MySQL case runs on MariaDB, which OpenTelemetry names "mariadb".
+const system = { sqlite: "sqlite", postgres: "postgresql", mysql: "mariadb" } as const
 
 for (const c of cases("tracing")) {
   describe(`spans (${c.name})`, () => {

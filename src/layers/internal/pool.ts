@@ -78,7 +78,10 @@ export const make = (
     const c = Connections.make(driver, pool)
 
     // Prove the database answers now, so that bad settings fail the layer, not the first query.
-    yield* Effect.scoped(Effect.flatMap(c.acquire, (conn) => conn.executeUnprepared("SELECT 1", [], undefined))).pipe(
+    // The version also tells MariaDB from MySQL, for the spans' db.system.name.
+    const probed = yield* Effect.scoped(
+      Effect.flatMap(c.acquire, (conn) => conn.executeUnprepared("SELECT VERSION() AS v", [], undefined))
+    ).pipe(
       Effect.timeoutFail({
         duration: connectTimeout,
         onTimeout: () =>
@@ -130,5 +133,7 @@ export const make = (
         }),
       sql
     }
-    return Context.make(Database.Database, traced(db, target(driver, options))).pipe(Context.add(SqlClient.SqlClient, sql))
+    const version = Array.isArray(probed) ? (probed[0] as { readonly v?: unknown } | undefined)?.v : undefined
+    const system = driver.system === "mysql" && /mariadb/i.test(String(version)) ? "mariadb" : driver.system
+    return Context.make(Database.Database, traced(db, { ...target(driver, options), system })).pipe(Context.add(SqlClient.SqlClient, sql))
   })

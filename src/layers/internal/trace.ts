@@ -31,7 +31,7 @@ const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
 /** Where the database is, for the span attributes. @internal */
 export interface Target {
-  /** OpenTelemetry's `db.system.name`: "sqlite", "postgresql", "mysql" (MariaDB included). */
+  /** OpenTelemetry's `db.system.name`: "sqlite", "postgresql", "mysql" or "mariadb". */
   readonly system: string
   readonly namespace?: string | undefined
   readonly address?: string | undefined
