@@ -19,7 +19,7 @@
  * run through the `sql` template of `Database.sql` gets `@effect/sql`'s
  * own `sql.execute` span instead.
  *
- * Every statement is logged at debug level (seen once the minimum log level
+ * Every statement but a stream is logged at debug level (seen once the minimum log level
  * is `Debug`), and a statement that takes longer than the slow threshold
  * (1 second unless set) at warning level, annotated with the same attributes
  * and `db.duration_ms`.
