@@ -4,7 +4,7 @@
  * line (1×) to the library's ratio on a log scale — right of the line is
  * faster than the raw driver, left is slower.
  */
-import { type Dialect, type Library, ORDER, RAW, type Result } from "./workload.js"
+import { DIALECTS, type Dialect, type Library, ORDER, RAW, type Result, TITLE } from "./workload.js"
 
 const WIDTH = 900
 const LABEL = 300
@@ -19,14 +19,14 @@ const COLORS: Record<Library, string> = {
   quarry: "#6b46c1",
   "better-sqlite3": "#4a5568",
   pg: "#4a5568",
+  mysql2: "#4a5568",
   "@effect/sql": "#2b6cb0",
   "@effect/sql-pg": "#2b6cb0",
+  "@effect/sql-mysql2": "#2b6cb0",
   drizzle: "#2f855a",
   kysely: "#c05621",
   pgbench: "#718096"
 }
-
-const TITLES: Record<Dialect, string> = { sqlite: "SQLite", postgres: "PostgreSQL" }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
@@ -44,7 +44,7 @@ const panel = (results: ReadonlyArray<Result>, dialect: Dialect, top: number): {
   let y = top + 34
   const one = xOf(1)
   out.push(
-    `<text x="10" y="${top + 14}" class="h">${TITLES[dialect]} — throughput relative to ${RAW[dialect]} (log scale; right of the line = faster)</text>`
+    `<text x="10" y="${top + 14}" class="h">${TITLE[dialect]} — throughput relative to ${RAW[dialect]} (log scale; right of the line = faster)</text>`
   )
   const gridTop = y - 4
   for (const w of workloads) {
@@ -93,7 +93,7 @@ const panel = (results: ReadonlyArray<Result>, dialect: Dialect, top: number): {
 export const chart = (results: ReadonlyArray<Result>, caption: string): string => {
   const body: Array<string> = []
   let top = 0
-  for (const dialect of ["sqlite", "postgres"] as const) {
+  for (const dialect of DIALECTS) {
     if (!results.some((r) => r.dialect === dialect && r.library !== RAW[dialect])) continue
     const { svg, height } = panel(results, dialect, top)
     body.push(...svg)

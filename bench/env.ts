@@ -33,10 +33,12 @@ const PACKAGES = [
   "@effect/sql",
   "@effect/sql-sqlite-node",
   "@effect/sql-pg",
+  "@effect/sql-mysql2",
   "better-sqlite3",
   "drizzle-orm",
   "kysely",
-  "pg"
+  "pg",
+  "mysql2"
 ] as const
 
 const versionOf = (name: string): string => {

@@ -4,7 +4,7 @@
  */
 import type { Environment } from "./env.js"
 import type { TargetOutcome } from "./targets.js"
-import { type Dialect, ORDER, RAW, type Result } from "./workload.js"
+import { DIALECTS, type Dialect, ORDER, RAW, type Result, TITLE } from "./workload.js"
 
 export interface RunInfo {
   readonly command: string
@@ -13,6 +13,7 @@ export interface RunInfo {
   readonly seconds: number
   readonly sqliteSettings: string
   readonly pgSettings: string
+  readonly mysqlSettings: string
   readonly workloads: ReadonlyArray<{ readonly id: string; readonly title: string; readonly work: string }>
   /** 1-minute load average when the run ended. */
   readonly loadAtEnd: number
@@ -32,8 +33,6 @@ export const fmt = (n: number): string =>
 const pct = (n: number) => `±${(n * 100).toFixed(n < 0.1 ? 1 : 0)}%`
 const ratio = (r: number | undefined) => (r === undefined ? "" : `${r.toFixed(2)}×`)
 const mb = (n: number) => `${n.toFixed(0)} MB`
-
-const DIALECT_TITLE: Record<Dialect, string> = { sqlite: "SQLite", postgres: "PostgreSQL" }
 
 /** Results of one dialect, grouped by workload in run order, libraries in display order. */
 const grouped = (results: ReadonlyArray<Result>, dialect: Dialect): Array<Array<Result>> => {
@@ -82,10 +81,10 @@ export const terminalWorkload = (rows: ReadonlyArray<Result>): string => {
 
 export const terminalSummary = (results: ReadonlyArray<Result>, outcomes: ReadonlyArray<TargetOutcome>): string => {
   const out: Array<string> = []
-  for (const dialect of ["sqlite", "postgres"] as const) {
+  for (const dialect of DIALECTS) {
     const groups = grouped(results, dialect)
     if (groups.length === 0) continue
-    out.push("", `${DIALECT_TITLE[dialect]} — ratio = median throughput / ${RAW[dialect]} median`)
+    out.push("", `${TITLE[dialect]} — ratio = median throughput / ${RAW[dialect]} median`)
     out.push(`  ${pad("library", 16)} ${pad("median", 22, true)} ${pad("spread", 7, true)} ${pad("vs raw", 8, true)}`)
     for (const rows of groups) {
       out.push(`${rows[0].workload} — ${rows[0].title}`)
@@ -136,7 +135,7 @@ const memoryTable = (results: ReadonlyArray<Result>): Array<string> => {
     const m = r.memory
     const tp = r.measurement ? fmt(r.measurement.throughput.median) : r.status === "failed" ? "FAILED" : "not yet measured"
     out.push(
-      `| ${DIALECT_TITLE[r.dialect]} | ${r.library} | ${tp} | ${m ? span(m.baseRssMB, m.peakRssMB) : ""} | ${
+      `| ${TITLE[r.dialect]} | ${r.library} | ${tp} | ${m ? span(m.baseRssMB, m.peakRssMB) : ""} | ${
         m ? span(m.baseHeapMB, m.peakHeapMB) : ""
       } | ${escapeCell(r.status === "ok" ? (r.note ?? "") : (r.reason ?? ""))} |`
     )
@@ -196,6 +195,10 @@ export const markdown = (
     "",
     ...markdownDialect(results, "postgres"),
     "",
+    // absent from runs saved before MySQL was measured
+    ...(results.some((r) => r.dialect === "mysql")
+      ? ["## MySQL / MariaDB", "", info.mysqlSettings, "", ...markdownDialect(results, "mysql"), ""]
+      : []),
     "## Streaming 1M rows: memory",
     "",
     "Each library streams in its own child process. *Peak RSS* is the kernel's high-water mark of the child's resident " +
@@ -236,7 +239,7 @@ export const markdown = (
     "npm run bench                        # full run, writes docs/benchmarks.md and docs/benchmarks.svg",
     "npm run bench -- --quick             # fewer, shorter samples (development)",
     "npm run bench -- --only select-pk    # one workload (comma-separate several); does not rewrite the docs",
-    "npm run bench -- --dialect sqlite    # one dialect",
+    "npm run bench -- --dialect mysql     # one dialect (sqlite, postgres, mysql; comma-separate several)",
     "```",
     ""
   ]
@@ -246,7 +249,7 @@ export const markdown = (
       0,
       "## Failures",
       "",
-      ...failed.map((r) => `- ${DIALECT_TITLE[r.dialect]} \`${r.workload}\` / ${r.library}: ${escapeCell(r.reason ?? "")}`),
+      ...failed.map((r) => `- ${TITLE[r.dialect]} \`${r.workload}\` / ${r.library}: ${escapeCell(r.reason ?? "")}`),
       ""
     )
   }

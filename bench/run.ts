@@ -4,7 +4,7 @@
  *   npm run bench                       full run; writes docs/benchmarks.md + docs/benchmarks.svg
  *   npm run bench -- --quick            fewer, shorter samples (development)
  *   npm run bench -- --only select-pk   only these workloads (comma-separated); docs are not rewritten
- *   npm run bench -- --dialect sqlite   only one dialect (sqlite | postgres)
+ *   npm run bench -- --dialect mysql    only these dialects (sqlite, postgres, mysql; comma-separated)
  *   npm run bench -- --write            rewrite the docs even for a partial run (--no-write: never)
  *   npm run bench -- --samples 5        override the sample count
  *   npm run bench -- --list             list the workloads
@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url"
 import { chart } from "./chart.js"
 import { STREAM_ROWS } from "./data/dataset.js"
 import { preparePostgres, prepareTpcbDatabase } from "./data/postgres.js"
+import { prepareMysql, prepareMysqlTpcbDatabase } from "./data/mysql.js"
 import { cleanup, JOURNAL_MODE } from "./data/sqlite.js"
 import { type Environment, environment, pgbenchVersion } from "./env.js"
 import type { Settings } from "./harness.js"
@@ -29,10 +30,10 @@ import { targets } from "./targets.js"
 import { allIds, batchWorkloads, specialWorkloads } from "./workloads/index.js"
 import { selectPkUnprepared } from "./workloads/select-pk.js"
 import { TPCB_CLIENTS, TPCB_SCALE } from "./workloads/tpcb.js"
-import type { Dialect, Result } from "./workload.js"
+import { DIALECTS, type Dialect, type Result } from "./workload.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const PG_POOL = 10
+const POOL = 10
 
 interface Options {
   readonly quick: boolean
@@ -47,7 +48,7 @@ interface Options {
 const parse = (argv: ReadonlyArray<string>): Options => {
   let quick = false
   let only: Array<string> | undefined
-  let dialects: Array<Dialect> = ["sqlite", "postgres"]
+  let dialects: Array<Dialect> = [...DIALECTS]
   let write: boolean | undefined
   let samples: number | undefined
   let list = false
@@ -63,9 +64,12 @@ const parse = (argv: ReadonlyArray<string>): Options => {
         only = [...(only ?? []), ...value().split(",").map((s) => s.trim()).filter((s) => s !== "")]
         break
       case "--dialect": {
-        const d = value()
-        if (d !== "sqlite" && d !== "postgres") fail(`--dialect must be sqlite or postgres, not ${d}`)
-        dialects = [d as Dialect]
+        const wanted = value().split(",").map((s) => s.trim()).filter((s) => s !== "")
+        const unknown = wanted.filter((d) => !DIALECTS.includes(d as Dialect))
+        if (wanted.length === 0 || unknown.length > 0) {
+          fail(`--dialect takes ${DIALECTS.join(", ")} (comma-separated), not ${unknown.join(", ") || "nothing"}`)
+        }
+        dialects = DIALECTS.filter((d) => wanted.includes(d))
         break
       }
       case "--write":
@@ -146,9 +150,10 @@ const main = async () => {
     streamRuns: options.quick ? 1 : 3,
     streamBudgetMs: 8_000,
     tpcbSeconds: options.quick ? 4 : 8,
-    pgPool: PG_POOL
+    serverPool: POOL
   }
   const results: Array<Result> = []
+  let mysqlFlush = "unknown"
   let lap = performance.now()
   const report = (rows: ReadonlyArray<Result>) => {
     const now = performance.now()
@@ -188,7 +193,27 @@ const main = async () => {
       if (selected("stream")) report(await runStream("postgres", ctx))
       if (selected("tpcb") && pgUrl !== undefined) {
         const tpcbUrl = await prepareTpcbDatabase()
-        report(await runTpcb(ctx, tpcbUrl))
+        report(await runTpcb("postgres", ctx, tpcbUrl))
+      }
+    }
+
+    const mysqlWorkloads = batchWorkloads.filter((w) => w.mysql && selected(w.id))
+    if (wants("mysql") && (mysqlWorkloads.length > 0 || selected("stream") || selected("tpcb"))) {
+      let mysqlUrl: string | undefined
+      try {
+        const info = await prepareMysql({ big: selected("stream") })
+        mysqlUrl = info.url
+        mysqlFlush = info.flushAtCommit
+        env.engines["MariaDB"] = `${info.version} on 127.0.0.1 (same machine)`
+      } catch (error) {
+        log(`MariaDB unavailable: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      const ctx: Context = { ...ctxBase, mysqlUrl }
+      for (const w of mysqlWorkloads) report(await runBatch(w, "mysql", ctx))
+      if (selected("stream")) report(await runStream("mysql", ctx))
+      if (selected("tpcb") && mysqlUrl !== undefined) {
+        const tpcbUrl = await prepareMysqlTpcbDatabase()
+        report(await runTpcb("mysql", ctx, tpcbUrl))
       }
     }
   } finally {
@@ -215,8 +240,13 @@ const main = async () => {
       "uses synchronous=FULL; foreign_keys=ON everywhere (better-sqlite3's and Quarry's default). These settings are " +
       "verified through each library's own (for Quarry: its writer) connection after opening.",
     pgSettings: `One database \`quarry_bench\` with the same rows, loaded once; write workloads empty \`events\` before each ` +
-      `call. Pool size ${PG_POOL} for every library. Server-side fsync and synchronous_commit are on. TPC-B runs on ` +
+      `call. Pool size ${POOL} for every library. Server-side fsync and synchronous_commit are on. TPC-B runs on ` +
       `pgbench's own schema (scale ${TPCB_SCALE}, ${TPCB_CLIENTS} clients for every library).`,
+    mysqlSettings: `MariaDB (the test server on 127.0.0.1:33069): one database \`quarry_bench\` with the same rows, ` +
+      `InnoDB tables, loaded once; write workloads empty \`events\` before each call. Pool size ${POOL} for every ` +
+      `library, idle connections kept open. innodb_flush_log_at_trx_commit=${mysqlFlush} (1: every commit is flushed ` +
+      `to disk). TPC-B runs on pgbench's schema rebuilt for InnoDB (scale ${TPCB_SCALE}, ${TPCB_CLIENTS} clients for ` +
+      "every library; pgbench itself speaks only PostgreSQL).",
     loadAtEnd: Math.round(os.loadavg()[0] * 100) / 100,
     workloads: [...batchWorkloads, ...specialWorkloads].filter((w) => ran(w.id)).map(({ id, title, work }) => ({
       id,
@@ -228,7 +258,7 @@ const main = async () => {
   mkdirSync(path.join(root, ".tmp"), { recursive: true })
   writeFileSync(path.join(root, ".tmp", "bench-results.json"), JSON.stringify({ env, info, results, outcomes }, null, 2))
 
-  const full = options.only === undefined && options.dialects.length === 2
+  const full = options.only === undefined && options.dialects.length === DIALECTS.length
   if (options.write ?? full) {
     writeDocs(results, env, info)
   } else {

@@ -7,13 +7,16 @@ import Database from "better-sqlite3"
 import { spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import mysql from "mysql2/promise"
 import pg from "pg"
 import { STREAM_ROWS } from "./data/dataset.js"
 import { execute, TPCB_DATABASE } from "./data/postgres.js"
 import { freshFile, removeFile } from "./data/sqlite.js"
 import { type Measurement, measure, type Settings, stats, type Subject } from "./harness.js"
-import { pgStreams, sqliteStreams, type StreamEntry, STREAM_WORK } from "./workloads/stream.js"
-import { initTpcb, TPCB_CLIENTS, TPCB_RESET, TPCB_WORK, tpcbEntries } from "./workloads/tpcb.js"
+import { withConnection } from "./data/mysql.js"
+import { mysqlStreams, pgStreams, sqliteStreams, type StreamEntry, STREAM_WORK } from "./workloads/stream.js"
+import { initMysqlTpcb, MYSQL_TPCB_RESET, mysqlTpcbEntries } from "./workloads/tpcb-mysql.js"
+import { initTpcb, TPCB_CLIENTS, TPCB_RESET, TPCB_WORK, type TpcbEntry, tpcbEntries } from "./workloads/tpcb.js"
 import {
   type BatchWorkload,
   type Dialect,
@@ -22,8 +25,23 @@ import {
   type Memory,
   ORDER,
   RAW,
-  type Result
+  type Result,
+  type ServerEnv,
+  TITLE
 } from "./workload.js"
+
+const pgResetter = async (url: string) => {
+  const client = new pg.Client({ connectionString: url })
+  client.on("error", () => {})
+  await client.connect()
+  return { run: (sql: string) => client.query(sql), end: () => client.end() }
+}
+
+const mysqlResetter = async (url: string) => {
+  const conn = await mysql.createConnection({ uri: url })
+  conn.on("error", () => {})
+  return { run: (sql: string) => conn.query(sql), end: () => conn.end() }
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "..")
@@ -35,7 +53,9 @@ export interface Context {
   readonly streamBudgetMs: number
   readonly tpcbSeconds: number
   readonly pgUrl?: string | undefined
-  readonly pgPool: number
+  readonly mysqlUrl?: string | undefined
+  /** Pool size of every library on a database server. */
+  readonly serverPool: number
 }
 
 const message = (error: unknown): string =>
@@ -140,7 +160,7 @@ export const runBatch = async (w: BatchWorkload, dialect: Dialect, ctx: Context)
   const head: Head = { workload: w.id, title: w.title, work: w.work, dialect, unit: w.unit }
   const results: Array<Result> = []
   let opened: Array<Opened> = []
-  let pgReset: pg.Client | undefined
+  let resetter: { readonly run: (sql: string) => Promise<unknown>; readonly end: () => Promise<unknown> } | undefined
   if (dialect === "sqlite" && w.sqlite !== undefined) {
     const spec = w.sqlite
     opened = await openAll(head, spec.libs, (library) => {
@@ -156,25 +176,22 @@ export const runBatch = async (w: BatchWorkload, dialect: Dialect, ctx: Context)
         }
       }
     }, results)
-  } else if (dialect === "postgres" && w.postgres !== undefined) {
-    const spec = w.postgres
-    const url = ctx.pgUrl
+  } else if (dialect !== "sqlite" && w[dialect] !== undefined) {
+    const spec = w[dialect]!
+    const url = dialect === "postgres" ? ctx.pgUrl : ctx.mysqlUrl
     if (url === undefined) {
       for (const library of Object.keys(spec.libs) as Array<Library>) {
-        results.push({ ...head, library, status: "failed", reason: "PostgreSQL is not available" })
+        results.push({ ...head, library, status: "failed", reason: `${TITLE[dialect]} is not available` })
       }
       return results
     }
-    if (spec.reset !== undefined) {
-      const client = new pg.Client({ connectionString: url })
-      client.on("error", () => {})
-      await client.connect()
-      pgReset = client
-    }
-    const client = pgReset
-    opened = await openAll(head, spec.libs, () => ({
-      env: { url, pool: ctx.pgPool },
-      reset: client && spec.reset ? () => client.query(spec.reset!) : undefined,
+    // Resets run on a separate connection, identical for every library.
+    if (spec.reset !== undefined) resetter = await (dialect === "postgres" ? pgResetter(url) : mysqlResetter(url))
+    const reset = spec.reset
+    const r = resetter
+    opened = await openAll(head, spec.libs as { readonly [L in Library]?: Entry<ServerEnv> }, () => ({
+      env: { url, pool: ctx.serverPool },
+      reset: r && reset ? () => r.run(reset) : undefined,
       cleanup: () => {}
     }), results)
   } else {
@@ -192,7 +209,7 @@ export const runBatch = async (w: BatchWorkload, dialect: Dialect, ctx: Context)
     await close(o.subject)
     o.cleanup()
   }
-  await pgReset?.end()
+  await resetter?.end()
   results.push(...finish(head, opened, measured, errors))
   const rank = (r: Result) => ORDER[dialect].indexOf(r.library)
   return results.sort((a, b) => rank(a) - rank(b))
@@ -236,7 +253,9 @@ const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<Child
 
 export const runStream = async (dialect: Dialect, ctx: Context): Promise<Array<Result>> => {
   const head: Head = { workload: "stream", title: "Stream 1M rows", work: STREAM_WORK, dialect, unit: "rows/s" }
-  const entries = (dialect === "sqlite" ? sqliteStreams : pgStreams) as Partial<Record<Library, StreamEntry>>
+  const entries = ({ sqlite: sqliteStreams, postgres: pgStreams, mysql: mysqlStreams }[dialect]) as Partial<
+    Record<Library, StreamEntry>
+  >
   const results: Array<Result> = []
   const libraries: Array<{ library: Library; note?: string; memory?: Memory }> = []
   const measured = new Map<string, Measurement>()
@@ -250,10 +269,10 @@ export const runStream = async (dialect: Dialect, ctx: Context): Promise<Array<R
     }
     const file = dialect === "sqlite" ? freshFile("big", `stream-${library}`) : undefined
     try {
-      const target = file ?? ctx.pgUrl
-      if (target === undefined) throw new Error("PostgreSQL is not available")
+      const target = file ?? (dialect === "postgres" ? ctx.pgUrl : ctx.mysqlUrl)
+      if (target === undefined) throw new Error(`${TITLE[dialect]} is not available`)
       const out = await runChild(
-        [dialect, library, target, String(ctx.streamRuns), String(ctx.pgPool), String(ctx.streamBudgetMs)],
+        [dialect, library, target, String(ctx.streamRuns), String(ctx.serverPool), String(ctx.streamBudgetMs)],
         300_000
       )
       if (out.rows !== STREAM_ROWS) throw new Error(`streamed ${out.rows} rows, expected ${STREAM_ROWS}`)
@@ -276,15 +295,33 @@ export const runStream = async (dialect: Dialect, ctx: Context): Promise<Array<R
 // TPC-B: pgbench and the Node libraries on pgbench's schema
 // ---------------------------------------------------------------------------
 
-export const runTpcb = async (ctx: Context, tpcbUrl: string): Promise<Array<Result>> => {
-  const head: Head = { workload: "tpcb", title: "TPC-B (pgbench)", work: TPCB_WORK, dialect: "postgres", unit: "tx/s" }
-  await initTpcb({ url: tpcbUrl, database: TPCB_DATABASE })
+/** Per server: its libraries, how the schema is made, and what brings it back to the same state. */
+const tpcbServers = {
+  postgres: {
+    entries: tpcbEntries as Partial<Record<Library, TpcbEntry>>,
+    init: (url: string) => initTpcb({ url, database: TPCB_DATABASE }),
+    reset: (url: string) => execute(url, TPCB_RESET)
+  },
+  mysql: {
+    entries: mysqlTpcbEntries as Partial<Record<Library, TpcbEntry>>,
+    init: initMysqlTpcb,
+    reset: (url: string) =>
+      withConnection(url, async (conn) => {
+        for (const statement of MYSQL_TPCB_RESET) await conn.query(statement)
+      })
+  }
+}
+
+export const runTpcb = async (dialect: "postgres" | "mysql", ctx: Context, tpcbUrl: string): Promise<Array<Result>> => {
+  const head: Head = { workload: "tpcb", title: "TPC-B (pgbench)", work: TPCB_WORK, dialect, unit: "tx/s" }
+  const server = tpcbServers[dialect]
+  await server.init(tpcbUrl)
   const results: Array<Result> = []
   const libraries: Array<{ library: Library; note?: string }> = []
   const measured = new Map<string, Measurement>()
   const errors = new Map<string, unknown>()
-  for (const library of ORDER.postgres) {
-    const entry = tpcbEntries[library as keyof typeof tpcbEntries]
+  for (const library of ORDER[dialect]) {
+    const entry = server.entries[library]
     if (entry === undefined) continue
     if ("notMeasured" in entry) {
       results.push(notMeasured(head, library, entry.notMeasured))
@@ -292,10 +329,10 @@ export const runTpcb = async (ctx: Context, tpcbUrl: string): Promise<Array<Resu
     }
     libraries.push({ library, note: entry.note })
     try {
-      await execute(tpcbUrl, TPCB_RESET)
+      await server.reset(tpcbUrl)
       const samples = await entry.run({
         url: tpcbUrl,
-        database: TPCB_DATABASE,
+        database: new URL(tpcbUrl).pathname.slice(1),
         clients: TPCB_CLIENTS,
         seconds: ctx.tpcbSeconds
       })
@@ -307,6 +344,6 @@ export const runTpcb = async (ctx: Context, tpcbUrl: string): Promise<Array<Resu
     }
   }
   results.push(...finish(head, libraries, measured, errors))
-  const rank = (r: Result) => ORDER.postgres.indexOf(r.library)
+  const rank = (r: Result) => ORDER[dialect].indexOf(r.library)
   return results.sort((a, b) => rank(a) - rank(b))
 }

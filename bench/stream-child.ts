@@ -10,7 +10,7 @@
  * consumed.
  * Prints one JSON line: per-run times, row count, checksum and memory.
  */
-import { type BigRow, pgStreams, sqliteStreams, type StreamEntry } from "./workloads/stream.js"
+import { type BigRow, mysqlStreams, pgStreams, sqliteStreams, type StreamEntry } from "./workloads/stream.js"
 
 const [dialect, library, target, runsArg, poolArg, budgetArg] = process.argv.slice(2)
 const runs = Number(runsArg ?? "1")
@@ -22,7 +22,11 @@ const MEMORY_ROWS = 300_000
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
 const main = async () => {
-  const table: Record<string, StreamEntry | undefined> = dialect === "postgres" ? pgStreams : sqliteStreams
+  const table: Record<string, StreamEntry | undefined> = dialect === "postgres"
+    ? pgStreams
+    : dialect === "mysql"
+    ? mysqlStreams
+    : sqliteStreams
   const entry = table[library]
   if (entry === undefined || !("open" in entry)) throw new Error(`no stream implementation for ${dialect}/${library}`)
   const streamer = await entry.open(target, pool)

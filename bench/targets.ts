@@ -25,6 +25,8 @@ const ratioTarget = (
   results: ReadonlyArray<Result>,
   spec: {
     readonly target: string
+    /** SQLite unless given. */
+    readonly dialect?: Dialect
     readonly workload: string
     readonly against: Library
     readonly min: number
@@ -32,8 +34,9 @@ const ratioTarget = (
     readonly required: string
   }
 ): TargetOutcome => {
-  const quarry = find(results, "sqlite", spec.workload, "quarry")
-  const other = find(results, "sqlite", spec.workload, spec.against)
+  const dialect = spec.dialect ?? "sqlite"
+  const quarry = find(results, dialect, spec.workload, "quarry")
+  const other = find(results, dialect, spec.workload, spec.against)
   const base = { target: spec.target, required: spec.required }
   if (quarry?.status !== "ok" || quarry.measurement === undefined) {
     return { ...base, measured: "—", status: "not measured", detail: quarry?.reason ?? `workload \`${spec.workload}\` was not run` }
@@ -127,5 +130,21 @@ export const targets = (results: ReadonlyArray<Result>): ReadonlyArray<TargetOut
     min: 1,
     strict: true,
     required: "> 1.00×"
+  }),
+  ratioTarget(results, {
+    target: "MySQL / MariaDB: select by pk through a Quarry prepared query value vs raw mysql2 (`execute`)",
+    dialect: "mysql",
+    workload: "select-pk",
+    against: "mysql2",
+    min: 0.85,
+    required: "≥ 0.85×"
+  }),
+  ratioTarget(results, {
+    target: "MySQL / MariaDB: TPC-B transactions vs raw mysql2, same client count",
+    dialect: "mysql",
+    workload: "tpcb",
+    against: "mysql2",
+    min: 0.85,
+    required: "≥ 0.85×"
   })
 ]

@@ -5,20 +5,27 @@
 import type { SqliteDataset, Synchronous } from "./data/sqlite.js"
 import type { Measurement, Plan, Subject } from "./harness.js"
 
-export type Dialect = "sqlite" | "postgres"
+export type Dialect = "sqlite" | "postgres" | "mysql"
 
 export type SqliteLibrary = "better-sqlite3" | "quarry" | "@effect/sql" | "drizzle" | "kysely"
 export type PgLibrary = "pg" | "quarry" | "@effect/sql-pg" | "pgbench"
-export type Library = SqliteLibrary | PgLibrary
+export type MysqlLibrary = "mysql2" | "quarry" | "@effect/sql-mysql2" | "drizzle" | "kysely"
+export type Library = SqliteLibrary | PgLibrary | MysqlLibrary
+
+/** Every dialect, in run and report order. */
+export const DIALECTS: ReadonlyArray<Dialect> = ["sqlite", "postgres", "mysql"]
 
 /** The raw driver every ratio is computed against. */
-export const RAW: Record<Dialect, Library> = { sqlite: "better-sqlite3", postgres: "pg" }
+export const RAW: Record<Dialect, Library> = { sqlite: "better-sqlite3", postgres: "pg", mysql: "mysql2" }
 
 /** Display order (raw driver first). */
 export const ORDER: Record<Dialect, ReadonlyArray<Library>> = {
   sqlite: ["better-sqlite3", "quarry", "@effect/sql", "drizzle", "kysely"],
-  postgres: ["pg", "quarry", "@effect/sql-pg", "pgbench"]
+  postgres: ["pg", "quarry", "@effect/sql-pg", "pgbench"],
+  mysql: ["mysql2", "quarry", "@effect/sql-mysql2", "drizzle", "kysely"]
 }
+
+export const TITLE: Record<Dialect, string> = { sqlite: "SQLite", postgres: "PostgreSQL", mysql: "MySQL / MariaDB" }
 
 export interface SqliteEnv {
   /** A fresh copy of the dataset for this library and workload. */
@@ -26,12 +33,16 @@ export interface SqliteEnv {
   readonly sync: Synchronous
 }
 
-export interface PgEnv {
+/** A database server (PostgreSQL, MariaDB). */
+export interface ServerEnv {
   /** The benchmark database (data loaded once, write tables emptied per workload). */
   readonly url: string
   /** Pool size used by every library. */
   readonly pool: number
 }
+
+export type PgEnv = ServerEnv
+export type MysqlEnv = ServerEnv
 
 /** One library's implementation, or the honest reason there is none. */
 export type Entry<Env> =
@@ -57,6 +68,11 @@ export interface BatchWorkload {
     /** SQL run (untimed, on a separate connection) before every timed call. */
     readonly reset?: string
     readonly libs: Partial<Record<PgLibrary, Entry<PgEnv>>>
+  }
+  readonly mysql?: {
+    /** SQL run (untimed, on a separate connection) before every timed call. */
+    readonly reset?: string
+    readonly libs: Partial<Record<MysqlLibrary, Entry<MysqlEnv>>>
   }
 }
 

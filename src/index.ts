@@ -52,6 +52,8 @@ export * as Sqlite from "./layers/Sqlite.js"
 export * as Postgres from "./layers/Postgres.js"
 /** @since 0.1.0 */
 export * as Mysql from "./layers/Mysql.js"
+/** @since 0.2.0 */
+export * as Tracing from "./layers/Tracing.js"
 
 /** @since 0.2.0 */
 export * as Replicated from "./replication/Replicated.js"

@@ -9,10 +9,12 @@ import type { SqlClient } from "@effect/sql"
 import type Database from "better-sqlite3"
 import { Effect, type ManagedRuntime } from "effect"
 import type { Kysely } from "kysely"
+import type mysql from "mysql2"
 import type pg from "pg"
 import type { Subject } from "../harness.js"
-import type { Entry, PgEnv, SqliteEnv } from "../workload.js"
+import type { Entry, MysqlEnv, PgEnv, SqliteEnv } from "../workload.js"
 import type { KyselyDatabase } from "./kysely-types.js"
+import { type DrizzleMysqlDb, openDrizzleMysql, openEffectMysql, openKyselyMysql, openMysqlPool } from "./mysql.js"
 import { openEffectPg, openPool } from "./postgres.js"
 import { type DrizzleDb, openDrizzle, openEffect, openKysely, openRaw } from "./sqlite.js"
 
@@ -130,6 +132,50 @@ export const pgAll = <Row extends pg.QueryResultRow>(
   consume: (rows: ReadonlyArray<Row>) => number,
   options?: Note
 ): Entry<PgEnv> => pgRaw((pool) => async (i) => consume((await pool.query<Row>(sql, [...params(i)])).rows), options)
+
+// ---------------------------------------------------------------------------
+// MySQL / MariaDB
+// ---------------------------------------------------------------------------
+
+/** mysql2 (the promise face of its pool): `make(pool)` gives the op. */
+export const mysqlRaw = (make: (pool: ReturnType<mysql.Pool["promise"]>) => Op<Promise<number>>, options?: Note): Entry<MysqlEnv> =>
+  withNote(async ({ url, pool: size }) => {
+    const pool = openMysqlPool(url, size).promise()
+    const op = make(pool)
+    return { run: (n, offset) => loopAsync(n, offset, op), close: () => pool.end() }
+  }, options)
+
+/** mysql2: `pool.execute(sql, [...params(i)])` per op (a server-side prepared statement, cached per connection). */
+export const mysqlAll = <Row>(
+  sql: string,
+  params: (i: number) => ReadonlyArray<unknown>,
+  consume: (rows: ReadonlyArray<Row>) => number,
+  options?: Note
+): Entry<MysqlEnv> =>
+  mysqlRaw((pool) => async (i) => {
+    const [rows] = await pool.execute(sql, [...params(i)] as Array<any>)
+    return consume(rows as unknown as ReadonlyArray<Row>)
+  }, options)
+
+export const effectMysql = <E>(make: (sql: SqlClient.SqlClient) => Op<Effect.Effect<number, E>>, options?: Note): Entry<MysqlEnv> =>
+  withNote(async ({ url, pool }) => {
+    const { runtime, sql } = await openEffectMysql(url, pool)
+    return effectSubject(runtime, make(sql))
+  }, options)
+
+export const drizzleMysql = (make: (db: DrizzleMysqlDb) => Op<Promise<number>>, options?: Note): Entry<MysqlEnv> =>
+  withNote(async ({ url, pool: size }) => {
+    const { pool, db } = openDrizzleMysql(url, size)
+    const op = make(db)
+    return { run: (n, offset) => loopAsync(n, offset, op), close: () => pool.promise().end() }
+  }, options)
+
+export const kyselyMysql = (make: (db: Kysely<KyselyDatabase>) => Op<Promise<number>>, options?: Note): Entry<MysqlEnv> =>
+  withNote(async ({ url, pool }) => {
+    const db = openKyselyMysql(url, pool)
+    const op = make(db)
+    return { run: (n, offset) => loopAsync(n, offset, op), close: () => db.destroy() }
+  }, options)
 
 /** Sum a numeric field over rows (how results are consumed). */
 export const sumOf = <K extends string>(rows: ReadonlyArray<{ readonly [k in K]: unknown }>, key: K): number => {

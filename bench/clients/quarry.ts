@@ -8,12 +8,13 @@ import { Model } from "@effect/sql"
 import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import * as QueryCache from "../../src/cache/QueryCache.js"
 import * as Database from "../../src/layers/Database.js"
+import * as Mysql from "../../src/layers/Mysql.js"
 import * as Postgres from "../../src/layers/Postgres.js"
 import * as Sqlite from "../../src/layers/Sqlite.js"
 import * as Table from "../../src/schema/Table.js"
 import type { Synchronous } from "../data/sqlite.js"
 import type { Subject } from "../harness.js"
-import type { Entry, PgEnv, SqliteEnv } from "../workload.js"
+import type { Entry, ServerEnv, SqliteEnv } from "../workload.js"
 import { effectSubject } from "./entries.js"
 import { checkPragmas } from "./sqlite.js"
 
@@ -89,8 +90,9 @@ export const openQuarrySqlite = async (
   return runtime
 }
 
-export const openQuarryPg = async (url: string, pool: number, cache?: QueryCache.Options): Promise<Runtime> => {
-  const database = Postgres.layer({ url: Redacted.make(url), maxConnections: pool })
+const openServer = (layer: (options: { url: Redacted.Redacted; maxConnections: number }) => Layer.Layer<Database.Database, unknown>) =>
+async (url: string, pool: number, cache?: QueryCache.Options): Promise<Runtime> => {
+  const database = layer({ url: Redacted.make(url), maxConnections: pool })
   const runtime: Runtime = ManagedRuntime.make(
     cache === undefined ? database : QueryCache.layer(cache).pipe(Layer.provideMerge(database))
   ) as Runtime
@@ -111,6 +113,9 @@ const primed = async (subject: Subject, options: CacheOptions | undefined): Prom
   return subject
 }
 
+export const openQuarryPg = openServer(Postgres.layer)
+export const openQuarryMysql = openServer(Mysql.layer)
+
 type Op<E> = (i: number) => Effect.Effect<number, E, Database.Database>
 
 export const quarrySqlite = <E>(
@@ -121,10 +126,12 @@ export const quarrySqlite = <E>(
   open: async ({ file, sync }) => primed(effectSubject(await openQuarrySqlite(file, sync, options?.cache), make()), options)
 })
 
-export const quarryPg = <E>(
-  make: () => Op<E>,
-  options?: CacheOptions
-): Entry<PgEnv> => ({
+/** Quarry on a database server, its layer opened by `open`. */
+const quarryOn = (open: (url: string, pool: number, cache?: QueryCache.Options) => Promise<Runtime>) =>
+<E>(make: () => Op<E>, options?: CacheOptions): Entry<ServerEnv> => ({
   ...(options?.note === undefined ? {} : { note: options.note }),
-  open: async ({ url, pool }) => primed(effectSubject(await openQuarryPg(url, pool, options?.cache), make()), options)
+  open: async ({ url, pool }) => primed(effectSubject(await open(url, pool, options?.cache), make()), options)
 })
+
+export const quarryPg = quarryOn(openQuarryPg)
+export const quarryMysql = quarryOn(openQuarryMysql)

@@ -6,14 +6,23 @@ import type { SqlClient } from "@effect/sql"
 import { asc, between, count, sum } from "drizzle-orm"
 import { Effect } from "effect"
 import { posts } from "../clients/drizzle-sqlite.js"
-import { betterSqliteAll, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgAll } from "../clients/entries.js"
+import {
+  betterSqliteAll,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlAll,
+  pgAll
+} from "../clients/entries.js"
 import { ids } from "../data/dataset.js"
-import { Posts, quarryPg, quarrySqlite } from "../clients/quarry.js"
+import { Posts, quarryMysql, quarryPg, quarrySqlite } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import type { BatchWorkload } from "../workload.js"
 
-/** Drivers return count/sum as number (SQLite) or string (PostgreSQL int8); both are consumed as numbers. */
+/** Drivers return count/sum as number (SQLite) or string (PostgreSQL int8, MySQL DECIMAL); all are consumed as numbers. */
 interface GroupRow {
   readonly user_id: number
   readonly n: number | string
@@ -43,7 +52,7 @@ const quarryAggregate = () => (i: number) =>
     Effect.map(consume)
   )
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+/** `@effect/sql` (every dialect alike): one tagged-template query per op. */
 const effectAggregate = (sql: SqlClient.SqlClient) => (i: number) => {
   const [lo, hi] = bounds(i)
   return Effect.map(
@@ -88,6 +97,15 @@ export const aggregate: BatchWorkload = {
         note: "query value built per op; counts decoded to numbers by the model schema"
       }),
       "@effect/sql-pg": effectPg(effectAggregate)
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlAll(SQL, bounds, consume, { note: "`pool.execute` (prepared)" }),
+      quarry: quarryMysql(quarryAggregate, {
+        note: "query value built per op; sums decoded to numbers by the model schema"
+      }),
+      "@effect/sql-mysql2": effectMysql(effectAggregate)
     }
   }
 }

@@ -6,11 +6,20 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { BULK_CHUNK, BULK_ROWS, chunks, event, type EventRow, range } from "../data/dataset.js"
-import { eventInsert, Events, quarryPg, quarrySqlite } from "../clients/quarry.js"
+import { eventInsert, Events, quarryMysql, quarryPg, quarrySqlite } from "../clients/quarry.js"
 import * as Query from "../../src/query/Query.js"
-import { PG_RESET, SQLITE_INSERT, SQLITE_RESET } from "./insert-one.js"
+import { affected, MYSQL_RESET, PG_RESET, SQLITE_INSERT, SQLITE_RESET } from "./insert-one.js"
 import type { BatchWorkload } from "../workload.js"
 
 let rows: Array<EventRow> | undefined
@@ -26,19 +35,28 @@ const quarryBulkRows = () => (quarryRows ??= bulkRows().map(eventInsert))
 /** Quarry: one `insertMany` value (chunked under the bind limit, one transaction). */
 const quarryBulk = () => () => Effect.map(Query.run(Query.insertMany(Events, quarryBulkRows())), (r) => r.rowsAffected)
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(chunk)` per chunk inside `sql.withTransaction`. */
+/** `@effect/sql` (every dialect alike): `sql.insert(chunk)` per chunk inside `sql.withTransaction`. */
 const effectBulk = (sql: SqlClient.SqlClient) => () =>
   sql.withTransaction(
     Effect.reduce(bulkChunks(), 0, (n, c) => Effect.as(sql`INSERT INTO events ${sql.insert(c)}`, n + c.length))
   )
 
-const pgChunkSql = (size: number): string => {
+/** A multi-row INSERT of `size` rows, with PostgreSQL's numbered or MySQL's `?` placeholders. */
+const chunkSql = (size: number, numbered: boolean): string => {
   const tuples: Array<string> = []
   for (let r = 0; r < size; r++) {
     const b = r * 4
-    tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})`)
+    tuples.push(numbered ? `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})` : "(?, ?, ?, ?)")
   }
   return `INSERT INTO events (kind, payload, amount, created_at) VALUES ${tuples.join(", ")}`
+}
+const pgChunkSql = (size: number) => chunkSql(size, true)
+
+/** A chunk's values, flattened row by row. */
+const chunkValues = (c: ReadonlyArray<EventRow>): Array<string | number> => {
+  const values: Array<string | number> = []
+  for (const e of c) values.push(e.kind, e.payload, e.amount, e.created_at)
+  return values
 }
 
 const multiRow = `multi-row INSERT of ${BULK_CHUNK.toLocaleString("en-US")} rows per statement inside one transaction`
@@ -96,9 +114,7 @@ export const bulkInsert: BatchWorkload = {
             await client.query("BEGIN")
             let n = 0
             for (const c of bulkChunks()) {
-              const values: Array<unknown> = []
-              for (const e of c) values.push(e.kind, e.payload, e.amount, e.created_at)
-              const r = await client.query(c.length === BULK_CHUNK ? text : pgChunkSql(c.length), values)
+              const r = await client.query(c.length === BULK_CHUNK ? text : pgChunkSql(c.length), chunkValues(c))
               n += r.rowCount ?? 0
             }
             await client.query("COMMIT")
@@ -113,6 +129,34 @@ export const bulkInsert: BatchWorkload = {
       }, { note: multiRow }),
       quarry: quarryPg(quarryBulk, { note: "`Query.insertMany(Events, rows)` + `Query.run`" }),
       "@effect/sql-pg": effectPg(effectBulk, { note: `\`sql.insert(rows)\`, ${multiRow}` })
+    }
+  },
+  mysql: {
+    reset: MYSQL_RESET,
+    libs: {
+      mysql2: mysqlRaw((pool) => {
+        const text = chunkSql(BULK_CHUNK, false)
+        return async () => {
+          const conn = await pool.getConnection()
+          try {
+            await conn.beginTransaction()
+            let n = 0
+            for (const c of bulkChunks()) {
+              const [r] = await conn.execute(c.length === BULK_CHUNK ? text : chunkSql(c.length, false), chunkValues(c))
+              n += affected(r)
+            }
+            await conn.commit()
+            return n
+          } catch (error) {
+            await conn.rollback()
+            throw error
+          } finally {
+            conn.release()
+          }
+        }
+      }, { note: `${multiRow} (\`execute\`, prepared)` }),
+      quarry: quarryMysql(quarryBulk, { note: "`Query.insertMany(Events, rows)` + `Query.run`" }),
+      "@effect/sql-mysql2": effectMysql(effectBulk, { note: `\`sql.insert(rows)\`, ${multiRow}` })
     }
   }
 }

@@ -8,11 +8,20 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { CONCURRENCY, event, range } from "../data/dataset.js"
-import { eventInsert, Events, quarryPg, quarrySqlite } from "../clients/quarry.js"
+import { eventInsert, Events, quarryMysql, quarryPg, quarrySqlite } from "../clients/quarry.js"
 import * as Query from "../../src/query/Query.js"
-import { PG_INSERT, PG_RESET, SQLITE_INSERT, SQLITE_RESET } from "./insert-one.js"
+import { affected, MYSQL_RESET, PG_INSERT, PG_RESET, SQLITE_INSERT, SQLITE_RESET } from "./insert-one.js"
 import type { BatchWorkload } from "../workload.js"
 
 /** The row numbers of round `i`. */
@@ -24,7 +33,7 @@ const quarryRound = () => (i: number) =>
     (results) => results.reduce((n, r) => n + r.rowsAffected, 0)
   )
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(row)` per row, all started at once, autocommit each. */
+/** `@effect/sql` (every dialect alike): `sql.insert(row)` per row, all started at once, autocommit each. */
 const effectRound = (sql: SqlClient.SqlClient) => (i: number) =>
   Effect.map(
     Effect.forEach(round(i), (k) => Effect.as(sql`INSERT INTO events ${sql.insert(event(k))}`, 1), {
@@ -38,7 +47,7 @@ export const concurrentInsert: BatchWorkload = {
   id: "concurrent-insert",
   title: "100 concurrent single-row inserts (durable commits)",
   work: "100 single-row autocommit INSERTs started at once and awaited together, every commit durable " +
-    "(SQLite synchronous=FULL, PostgreSQL synchronous_commit=on); table emptied before each sample; rows/s",
+    "(SQLite synchronous=FULL, PostgreSQL synchronous_commit=on, InnoDB innodb_flush_log_at_trx_commit=1); table emptied before each sample; rows/s",
   unit: "rows/s",
   plan: { verifyOps: 1, unitsPerOp: CONCURRENCY, maxOps: 200 },
   sqlite: {
@@ -85,6 +94,22 @@ export const concurrentInsert: BatchWorkload = {
         note: "`Effect.forEach(…, { concurrency: \"unbounded\" })` of `Query.insert` + `Query.run`"
       }),
       "@effect/sql-pg": effectPg(effectRound, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
+    }
+  },
+  mysql: {
+    reset: MYSQL_RESET,
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const results = await Promise.all(round(i).map((k) => {
+          const e = event(k)
+          return pool.execute(SQLITE_INSERT, [e.kind, e.payload, e.amount, e.created_at])
+        }))
+        return results.reduce((n, [r]) => n + affected(r), 0)
+      }, { note: "`Promise.all` of 100 inserts over the pool" }),
+      quarry: quarryMysql(quarryRound, {
+        note: "`Effect.forEach(…, { concurrency: \"unbounded\" })` of `Query.insert` + `Query.run`"
+      }),
+      "@effect/sql-mysql2": effectMysql(effectRound, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
     }
   }
 }

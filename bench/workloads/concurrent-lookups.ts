@@ -7,9 +7,18 @@ import type { SqlClient } from "@effect/sql"
 import { eq } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { CONCURRENCY, ids, range, type UserRow } from "../data/dataset.js"
-import { quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import { quarryMysql, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Loader from "../../src/orm/Loader.js"
 import type { BatchWorkload } from "../workload.js"
 
@@ -35,7 +44,7 @@ const quarryLookups = () => {
     Effect.map(Effect.forEach(round(i), users.get, { concurrency: "unbounded", batching: true }), consume)
 }
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per id, all started at once. */
+/** `@effect/sql` (every dialect alike): one tagged-template query per id, all started at once. */
 const effectLookups = (sql: SqlClient.SqlClient) => (i: number) =>
   Effect.map(
     Effect.forEach(
@@ -90,6 +99,18 @@ export const concurrentLookups: BatchWorkload = {
         note: "`Effect.forEach(ids, loader.get, { concurrency: \"unbounded\", batching: true })`: batched into one IN query"
       }),
       "@effect/sql-pg": effectPg(effectLookups, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const results = await Promise.all(round(i).map((id) => pool.execute(SQL, [id])))
+        return consume(results.map(([rows]) => (rows as Array<UserRow>)[0]))
+      }, { note: "`Promise.all` of 100 `pool.execute` over the pool" }),
+      quarry: quarryMysql(quarryLookups, {
+        note: "`Effect.forEach(ids, loader.get, { concurrency: \"unbounded\", batching: true })`: batched into one IN query"
+      }),
+      "@effect/sql-mysql2": effectMysql(effectLookups, { note: "`Effect.forEach(…, { concurrency: \"unbounded\" })`" })
     }
   }
 }

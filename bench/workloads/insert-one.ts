@@ -6,9 +6,18 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { events } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { event } from "../data/dataset.js"
-import { eventInsert, Events, quarryPg, quarrySqlite } from "../clients/quarry.js"
+import { eventInsert, Events, quarryMysql, quarryPg, quarrySqlite } from "../clients/quarry.js"
 import * as Query from "../../src/query/Query.js"
 import type { BatchWorkload } from "../workload.js"
 
@@ -16,11 +25,15 @@ export const SQLITE_INSERT = "INSERT INTO events (kind, payload, amount, created
 export const PG_INSERT = "INSERT INTO events (kind, payload, amount, created_at) VALUES ($1, $2, $3, $4)"
 export const SQLITE_RESET = "DELETE FROM events; PRAGMA wal_checkpoint(TRUNCATE);"
 export const PG_RESET = "TRUNCATE events RESTART IDENTITY"
+export const MYSQL_RESET = "TRUNCATE events"
+
+/** The rows a mysql2 write reports as affected. */
+export const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0
 
 const quarryInsert = () => (i: number) =>
   Effect.map(Query.run(Query.insert(Events, eventInsert(event(i)))), (r) => r.rowsAffected)
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): `sql.insert(row)` per op. */
+/** `@effect/sql` (every dialect alike): `sql.insert(row)` per op. */
 const effectInsert = (sql: SqlClient.SqlClient) => (i: number) => Effect.as(sql`INSERT INTO events ${sql.insert(event(i))}`, 1)
 
 export const insertOne: BatchWorkload = {
@@ -69,6 +82,18 @@ export const insertOne: BatchWorkload = {
       "@effect/sql-pg": effectPg(effectInsert, {
         note: "`sql.insert(row)`"
       })
+    }
+  },
+  mysql: {
+    reset: MYSQL_RESET,
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const e = event(i)
+        const [result] = await pool.execute(SQLITE_INSERT, [e.kind, e.payload, e.amount, e.created_at])
+        return affected(result)
+      }, { note: "`pool.execute` (prepared)" }),
+      quarry: quarryMysql(quarryInsert, { note: "`Query.insert` + `Query.run` per op" }),
+      "@effect/sql-mysql2": effectMysql(effectInsert, { note: "`sql.insert(row)`" })
     }
   }
 }

@@ -6,9 +6,19 @@ import type { SqlClient } from "@effect/sql"
 import { asc, between, eq } from "drizzle-orm"
 import { Effect } from "effect"
 import { posts, users } from "../clients/drizzle-sqlite.js"
-import { betterSqliteAll, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgAll, sumOf } from "../clients/entries.js"
+import {
+  betterSqliteAll,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlAll,
+  pgAll,
+  sumOf
+} from "../clients/entries.js"
 import { ids } from "../data/dataset.js"
-import { Posts, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import { Posts, quarryMysql, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import type { BatchWorkload } from "../workload.js"
@@ -41,7 +51,7 @@ const quarryJoin = () => (i: number) =>
     Effect.map(consume)
   )
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+/** `@effect/sql` (every dialect alike): one tagged-template query per op. */
 const effectJoin = (sql: SqlClient.SqlClient) => (i: number) => {
   const [lo, hi] = bounds(i)
   return Effect.map(
@@ -83,6 +93,13 @@ export const join: BatchWorkload = {
       pg: pgAll(PG_SQL, bounds, consume),
       quarry: quarryPg(quarryJoin, { note: "query value built per op (`innerJoin` + `select`)" }),
       "@effect/sql-pg": effectPg(effectJoin)
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlAll(SQL, bounds, consume, { note: "`pool.execute` (prepared)" }),
+      quarry: quarryMysql(quarryJoin, { note: "query value built per op (`innerJoin` + `select`)" }),
+      "@effect/sql-mysql2": effectMysql(effectJoin)
     }
   }
 }

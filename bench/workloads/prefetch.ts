@@ -9,9 +9,18 @@ import type { SqlClient } from "@effect/sql"
 import { asc, gt } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { ids, type PostRow, PREFETCH_PARENTS, type UserRow } from "../data/dataset.js"
-import { Posts, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import { Posts, quarryMysql, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
 import * as Relation from "../../src/orm/Relation.js"
@@ -61,7 +70,7 @@ const quarryPrefetch = () => (i: number) =>
     Effect.map(consume)
   )
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): two tagged-template queries (`sql.in`), grouped in JS. */
+/** `@effect/sql` (every dialect alike): two tagged-template queries (`sql.in`), grouped in JS. */
 const effectPrefetch = (sql: SqlClient.SqlClient) => (i: number) =>
   Effect.gen(function*() {
     const ps = yield* sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id > ${
@@ -121,6 +130,18 @@ export const prefetch: BatchWorkload = {
       }, { note: "hand-written: two queries (IN list), grouped in JS" }),
       quarry: quarryPg(quarryPrefetch, { note: "`Relation.prefetch(UserRelations, \"posts\")` + `Relation.all`" }),
       "@effect/sql-pg": effectPg(effectPrefetch, { note: "two tagged-template queries (`sql.in`), grouped in JS" })
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const [ps] = await pool.execute(PARENTS, [ids.prefetchAfter(i)])
+        const parents = ps as Array<UserRow>
+        const [cs] = await pool.execute(CHILDREN, parents.map((p) => p.id))
+        return consume(attach(parents, cs as Array<PostRow>))
+      }, { note: "hand-written: two prepared queries (IN list), grouped in JS" }),
+      quarry: quarryMysql(quarryPrefetch, { note: "`Relation.prefetch(UserRelations, \"posts\")` + `Relation.all`" }),
+      "@effect/sql-mysql2": effectMysql(effectPrefetch, { note: "two tagged-template queries (`sql.in`), grouped in JS" })
     }
   }
 }

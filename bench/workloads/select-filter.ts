@@ -6,9 +6,19 @@ import type { SqlClient } from "@effect/sql"
 import { and, asc, gte } from "drizzle-orm"
 import { Effect } from "effect"
 import { users } from "../clients/drizzle-sqlite.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw, sumOf } from "../clients/entries.js"
+import {
+  betterSqlite,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselySqlite,
+  mysqlAll,
+  pgRaw,
+  sumOf
+} from "../clients/entries.js"
 import { ids, type UserRow } from "../data/dataset.js"
-import { quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import { quarryMysql, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
 import * as Query from "../../src/query/Query.js"
 import type { BatchWorkload } from "../workload.js"
 
@@ -29,7 +39,7 @@ const quarryFilter = () => (i: number) =>
     Effect.map(consume)
   )
 
-/** `@effect/sql` (SQLite and PostgreSQL alike): one tagged-template query per op. */
+/** `@effect/sql` (every dialect alike): one tagged-template query per op. */
 const effectFilter = (sql: SqlClient.SqlClient) => (i: number) =>
   Effect.map(
     sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE age >= ${ids.minAge(i)} AND score >= ${
@@ -75,6 +85,13 @@ export const selectFilter: BatchWorkload = {
       pg: pgRaw((pool) => async (i) => consume((await pool.query<UserRow>(PG_SQL, [ids.minAge(i), ids.minScore(i)])).rows)),
       quarry: quarryPg(quarryFilter, { note: "query value built per op" }),
       "@effect/sql-pg": effectPg(effectFilter)
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlAll(SQL, (i) => [ids.minAge(i), ids.minScore(i)], consume, { note: "`pool.execute` (prepared)" }),
+      quarry: quarryMysql(quarryFilter, { note: "query value built per op" }),
+      "@effect/sql-mysql2": effectMysql(effectFilter)
     }
   }
 }

@@ -9,9 +9,21 @@ import type { SqlClient } from "@effect/sql"
 import { eq, sql as dsql } from "drizzle-orm"
 import { Effect } from "effect"
 import { CompiledQuery } from "kysely"
+import { users as myUsers } from "../clients/drizzle-mysql.js"
 import { users } from "../clients/drizzle-sqlite.js"
-import { quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
-import { betterSqlite, drizzleSqlite, effectPg, effectSqlite, kyselySqlite, pgRaw } from "../clients/entries.js"
+import { quarryMysql, quarryPg, quarrySqlite, Users } from "../clients/quarry.js"
+import {
+  betterSqlite,
+  drizzleMysql,
+  drizzleSqlite,
+  effectMysql,
+  effectPg,
+  effectSqlite,
+  kyselyMysql,
+  kyselySqlite,
+  mysqlRaw,
+  pgRaw
+} from "../clients/entries.js"
 import { ids, type UserRow, USERS } from "../data/dataset.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Prepared from "../../src/query/Prepared.js"
@@ -41,7 +53,7 @@ const quarryCachedById = () => {
 /** Quarry: the query value built for every call. */
 const quarryBuilt = () => (i: number) => Effect.map(Query.from(Users).pipe(Query.where({ id: ids.user(i) }), Query.get), consume)
 
-/** `@effect/sql` (SQLite and PostgreSQL, both workloads): the tagged template per op (it has no prepared-query API). */
+/** `@effect/sql` (every dialect, both workloads): the tagged template per op (it has no prepared-query API). */
 const effectById = (sql: SqlClient.SqlClient) => (i: number) =>
   Effect.map(
     sql<UserRow>`SELECT id, email, name, age, score FROM users WHERE id = ${ids.user(i)}`,
@@ -96,6 +108,27 @@ export const selectPk: BatchWorkload = {
       quarry: quarryPg(quarryById, { note: "`Prepared.make(query)` once, `.get({ id })` per op" }),
       "@effect/sql-pg": effectPg(effectById, { note: "no prepared-query API: tagged template (unnamed statement per call)" })
     }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const [rows] = await pool.execute(SQL, [ids.user(i)])
+        return consume((rows as Array<UserRow>)[0])
+      }, { note: "`pool.execute` (server-side prepared statement, cached per connection by mysql2)" }),
+      quarry: quarryMysql(quarryById, { note: "`Prepared.make(query)` once, `.get({ id })` per op" }),
+      "@effect/sql-mysql2": effectMysql(effectById, {
+        note: "no prepared-query API: tagged template (`execute`, prepared and cached per connection by mysql2)"
+      }),
+      drizzle: drizzleMysql((db) => {
+        const q = db.select().from(myUsers).where(eq(myUsers.id, dsql.placeholder("id"))).prepare()
+        return async (i) => consume((await q.execute({ id: ids.user(i) }))[0])
+      }, { note: "`.prepare()` with `sql.placeholder` (its mysql2 session sends text queries)" }),
+      kysely: kyselyMysql((db) => {
+        const compiled = db.selectFrom("users").select(["id", "email", "name", "age", "score"]).where("id", "=", 0)
+          .compile()
+        return async (i) => consume((await db.executeQuery<UserRow>(CompiledQuery.raw(compiled.sql, [ids.user(i)]))).rows[0])
+      }, { note: "no prepared-query API: compiled once, `executeQuery` per op (text query)" })
+    }
   }
 }
 
@@ -133,6 +166,28 @@ export const selectPkUnprepared: BatchWorkload = {
       }),
       quarry: quarryPg(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
       "@effect/sql-pg": effectPg(effectById, { note: "tagged template" })
+    }
+  },
+  mysql: {
+    libs: {
+      mysql2: mysqlRaw((pool) => async (i) => {
+        const [rows] = await pool.query(SQL, [ids.user(i)])
+        return consume((rows as Array<UserRow>)[0])
+      }, { note: "`pool.query` per op (text protocol, values escaped by mysql2)" }),
+      quarry: quarryMysql(quarryBuilt, { note: "`Query.from(Users).pipe(Query.where({ id }), Query.get)` per op" }),
+      "@effect/sql-mysql2": effectMysql(effectById, { note: "tagged template" }),
+      drizzle: drizzleMysql(
+        (db) => async (i) => consume((await db.select().from(myUsers).where(eq(myUsers.id, ids.user(i))))[0]),
+        { note: "query builder per op" }
+      ),
+      kysely: kyselyMysql(
+        (db) => async (i) =>
+          consume(
+            await db.selectFrom("users").select(["id", "email", "name", "age", "score"]).where("id", "=", ids.user(i))
+              .executeTakeFirst()
+          ),
+        { note: "query builder per op" }
+      )
     }
   }
 }

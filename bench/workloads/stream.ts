@@ -5,15 +5,18 @@
  * mark and the highest V8 heap seen while consuming — belongs to that library
  * alone. Libraries without a streaming API load all rows and are marked so.
  */
+import type { SqlClient } from "@effect/sql"
 import { Effect, type ManagedRuntime, Stream } from "effect"
+import type { PoolConnection } from "mysql2"
 import type { Database } from "../../src/layers/Database.js"
 import * as Query from "../../src/query/Query.js"
-import { Bigs, openQuarryPg, openQuarrySqlite } from "../clients/quarry.js"
+import { Bigs, openQuarryMysql, openQuarryPg, openQuarrySqlite } from "../clients/quarry.js"
 import { big } from "../clients/drizzle-sqlite.js"
+import { openEffectMysql, openMysqlPool } from "../clients/mysql.js"
 import { openEffectPg, openPool } from "../clients/postgres.js"
 import { openDrizzle, openEffect, openKysely, openRaw } from "../clients/sqlite.js"
 import { STREAM_ROWS } from "../data/dataset.js"
-import type { PgLibrary, SqliteLibrary } from "../workload.js"
+import type { MysqlLibrary, PgLibrary, SqliteLibrary } from "../workload.js"
 
 export interface BigRow {
   readonly id: number
@@ -112,6 +115,24 @@ export const sqliteStreams: Partial<Record<SqliteLibrary, StreamEntry>> = {
   }
 }
 
+/** `@effect/sql`'s `sql.stream` on a client opened by `open`, consumed per chunk. */
+const effectStream = (
+  open: (url: string, pool: number) => Promise<{ runtime: ManagedRuntime.ManagedRuntime<any, unknown>; sql: SqlClient.SqlClient }>
+) =>
+async (url: string, size: number): Promise<Streamer> => {
+  const { runtime, sql } = await open(url, size)
+  return {
+    stream: (onRow) =>
+      runtime.runPromise(
+        Stream.runForEachChunk(
+          sql<BigRow>`SELECT id, a, b, c FROM big ORDER BY id`.stream,
+          (chunk) => Effect.sync(() => each(chunk, onRow))
+        )
+      ),
+    close: () => runtime.dispose()
+  }
+}
+
 const PG_FETCH = 1_000
 
 export const pgStreams: Partial<Record<PgLibrary, StreamEntry>> = {
@@ -145,18 +166,36 @@ export const pgStreams: Partial<Record<PgLibrary, StreamEntry>> = {
   },
   "@effect/sql-pg": {
     note: "`sql.stream` (pg-cursor, 128 rows per read), consumed per chunk",
+    open: effectStream(openEffectPg)
+  }
+}
+
+export const mysqlStreams: Partial<Record<MysqlLibrary, StreamEntry>> = {
+  mysql2: {
+    note: "`connection.query(sql).stream()` (rows as they arrive, paused while not consumed)",
     open: async (url, size) => {
-      const { runtime, sql } = await openEffectPg(url, size)
+      const pool = openMysqlPool(url, size)
       return {
-        stream: (onRow) =>
-          runtime.runPromise(
-            Stream.runForEachChunk(
-              sql<BigRow>`SELECT id, a, b, c FROM big ORDER BY id`.stream,
-              (chunk) => Effect.sync(() => each(chunk, onRow))
-            )
-          ),
-        close: () => runtime.dispose()
+        stream: async (onRow) => {
+          const conn = await new Promise<PoolConnection>((resolve, reject) =>
+            pool.getConnection((error, c) => (error ? reject(error) : resolve(c)))
+          )
+          try {
+            for await (const row of conn.query(SQL).stream()) onRow(row as BigRow)
+          } finally {
+            conn.release()
+          }
+        },
+        close: () => pool.promise().end()
       }
     }
+  },
+  quarry: {
+    note: "`Query.stream(query)` (rows decoded by the model), consumed per chunk",
+    open: quarryStream(openQuarryMysql)
+  },
+  "@effect/sql-mysql2": {
+    note: "`sql.stream` (mysql2 `query().stream()`), consumed per chunk",
+    open: effectStream(openEffectMysql)
   }
 }

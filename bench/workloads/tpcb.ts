@@ -6,7 +6,7 @@
  * ramp-up and dropped, the rest are the samples.
  */
 import { spawn } from "node:child_process"
-import { Model } from "@effect/sql"
+import { Model, type SqlClient } from "@effect/sql"
 import { Effect, type ManagedRuntime, Schema } from "effect"
 import * as Database from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
@@ -58,7 +58,7 @@ const SQL = {
 } as const
 
 /** Count completions per second from `start`; drop the first (ramp-up) and the partial last second. */
-const counter = (seconds: number) => {
+export const counter = (seconds: number) => {
   const start = performance.now()
   const counts = new Array<number>(seconds + 2).fill(0)
   return {
@@ -75,7 +75,7 @@ const counter = (seconds: number) => {
  * Effect libraries: every worker runs `transaction` back to back until the deadline, all workers in one
  * `runPromise`; the runtime is disposed afterwards.
  */
-const runWorkers = async <E, R, ER>(
+export const runWorkers = async <E, R, ER>(
   runtime: ManagedRuntime.ManagedRuntime<R, ER>,
   c: ReturnType<typeof counter>,
   clients: number,
@@ -159,10 +159,13 @@ const pg: TpcbEntry = {
   }
 }
 
-const effectPg: TpcbEntry = {
+/** `@effect/sql` on the client `open` gives: `sql.withTransaction` around the five tagged-template statements. */
+export const effectTpcb = (
+  open: (url: string, pool: number) => Promise<{ runtime: ManagedRuntime.ManagedRuntime<any, unknown>; sql: SqlClient.SqlClient }>
+): TpcbEntry => ({
   note: "`sql.withTransaction` around five tagged-template statements; all workers in one `runPromise`",
   run: async (target) => {
-    const { runtime, sql } = await openEffectPg(target.url, target.clients)
+    const { runtime, sql } = await open(target.url, target.clients)
     const c = counter(target.seconds)
     const transaction = (w: number, n: number) => {
       const p = tpcbParams(w, n)
@@ -176,7 +179,7 @@ const effectPg: TpcbEntry = {
     }
     return runWorkers(runtime, c, target.clients, transaction)
   }
-}
+})
 
 class Account extends Model.Class<Account>("Account")({ aid: Schema.Int, bid: Schema.Int, abalance: Schema.Int }) {}
 const Accounts = Table.make(Account, { name: "pgbench_accounts", primaryKey: "aid" })
@@ -193,11 +196,14 @@ class History extends Model.Class<History>("History")({
 }) {}
 const Histories = Table.make(History, { name: "pgbench_history" })
 
-const quarry: TpcbEntry = {
+/** Quarry on the layer `open` gives: the same query values on every dialect. */
+export const quarryTpcb = (
+  open: (url: string, pool: number) => Promise<ManagedRuntime.ManagedRuntime<Database.Database, unknown>>
+): TpcbEntry => ({
   note: "`Database.transaction` around prepared query values (updates with `Expr.add`, `.get` of the balance) and " +
     "`Query.insert` (mtime bound from the client, not CURRENT_TIMESTAMP); all workers in one `runPromise`",
   run: async (target) => {
-    const runtime = await openQuarryPg(target.url, target.clients)
+    const runtime = await open(target.url, target.clients)
     const c = counter(target.seconds)
     const delta = Query.param<number>("delta")
     const account = Prepared.make(
@@ -230,12 +236,12 @@ const quarry: TpcbEntry = {
     }
     return runWorkers(runtime, c, target.clients, transaction)
   }
-}
+})
 
 export const tpcbEntries: Partial<Record<PgLibrary, TpcbEntry>> = {
   pg,
-  quarry,
-  "@effect/sql-pg": effectPg,
+  quarry: quarryTpcb(openQuarryPg),
+  "@effect/sql-pg": effectTpcb(openEffectPg),
   pgbench
 }
 

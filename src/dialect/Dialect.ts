@@ -85,6 +85,16 @@ export interface Dialect {
   readonly jsonReturnsText: boolean
   /** 64-bit integers must be read as text to stay exact. */
   readonly bigintReadAsText: boolean
+  /**
+   * How 64-bit integers are bound: as JavaScript bigints, which the driver
+   * sends as 64-bit integers (`"bigint"`), or as decimal text that the server
+   * types from the parameter's context (`"text"`, PostgreSQL). MySQL needs
+   * bigints: a text parameter meeting arithmetic is a DOUBLE there, exact
+   * only up to 2^53.
+   *
+   * @since 0.2.0
+   */
+  readonly bigintParam: "bigint" | "text"
   /** Cast a column expression to text (for exact 64-bit reads). */
   readonly castText: (expr: string) => string
   /** `expr` as a double-precision float (division divides floats on every dialect). */
@@ -213,6 +223,7 @@ export const sqlite: Dialect = {
   dateTimeParam: "iso",
   jsonReturnsText: true,
   bigintReadAsText: true,
+  bigintParam: "bigint",
   castText: (expr) => `CAST(${expr} AS TEXT)`,
   castFloat: (expr) => `CAST(${expr} AS REAL)`,
   charLength: "LENGTH",
@@ -283,6 +294,7 @@ export const postgres: Dialect = {
   dateTimeParam: "iso",
   jsonReturnsText: false,
   bigintReadAsText: false,
+  bigintParam: "text",
   castText: (expr) => `${expr}::text`,
   castFloat: (expr) => `CAST(${expr} AS DOUBLE PRECISION)`,
   charLength: "LENGTH",
@@ -359,6 +371,7 @@ export const mysql: Dialect = {
   dateTimeParam: "mysql",
   jsonReturnsText: true,
   bigintReadAsText: true,
+  bigintParam: "bigint",
   castText: (expr) => `CAST(${expr} AS CHAR)`,
   castFloat: (expr) => `CAST(${expr} AS DOUBLE)`,
   charLength: "CHAR_LENGTH",

@@ -34,8 +34,9 @@ import { Config, type ConfigError, type Context, Effect, Layer, type Scope } fro
 import type { Database } from "./Database.js"
 import type { ConnectionOptions } from "./internal/connectionOptions.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import * as DriverModule from "./internal/driverModule.js"
 import * as Pool from "./internal/pool.js"
-import * as MysqlDriver from "./internal/poolMysql.js"
+import type * as MysqlDriver from "./internal/poolMysql.js"
 
 /**
  * Where the server is, how the pool behaves, and MySQL-only settings (extra mysql2 pool options).
@@ -44,6 +45,13 @@ import * as MysqlDriver from "./internal/poolMysql.js"
  * @category models
  */
 export interface MysqlConfig extends ConnectionOptions, MysqlDriver.Extra {}
+
+// mysql2 and @effect/sql-mysql2 are optional peers: loaded when a layer is built, not when the package is imported.
+const open = (config: MysqlConfig) =>
+  Effect.flatMap(
+    DriverModule.load("mysql", () => import("./internal/poolMysql.js")),
+    (module) => Pool.make(module.driver(config), config)
+  )
 
 /**
  * The `Database` and `SqlClient` services of a MySQL or MariaDB database, open for
@@ -56,7 +64,7 @@ export interface MysqlConfig extends ConnectionOptions, MysqlDriver.Extra {}
 export const make = (
   config: MysqlConfig
 ): Effect.Effect<Context.Context<Database | SqlClient.SqlClient>, DatabaseError, Scope.Scope> =>
-  Effect.provideServiceEffect(Pool.make(MysqlDriver.driver(config), config), Reactivity.Reactivity, Reactivity.make)
+  Effect.provideServiceEffect(open(config), Reactivity.Reactivity, Reactivity.make)
 
 /**
  * The `Database` and `SqlClient` services of a MySQL or MariaDB database as a
@@ -68,7 +76,7 @@ export const make = (
  * @category layers
  */
 export const layer = (config: MysqlConfig): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
-  Layer.scopedContext(Pool.make(MysqlDriver.driver(config), config)).pipe(Layer.provide(Reactivity.layer))
+  Layer.scopedContext(open(config)).pipe(Layer.provide(Reactivity.layer))
 
 /**
  * The layer, with its settings read from configuration.

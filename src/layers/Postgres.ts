@@ -30,8 +30,9 @@ import { Config, type ConfigError, type Context, Effect, Layer, type Scope } fro
 import type { Database } from "./Database.js"
 import type { ConnectionOptions } from "./internal/connectionOptions.js"
 import type { DatabaseError } from "./DatabaseError.js"
+import * as DriverModule from "./internal/driverModule.js"
 import * as Pool from "./internal/pool.js"
-import * as PgDriver from "./internal/poolPostgres.js"
+import type * as PgDriver from "./internal/poolPostgres.js"
 
 /**
  * Where the server is, how the pool behaves, and PostgreSQL-only settings.
@@ -40,6 +41,13 @@ import * as PgDriver from "./internal/poolPostgres.js"
  * @category models
  */
 export interface PostgresConfig extends ConnectionOptions, PgDriver.Extra {}
+
+// pg and @effect/sql-pg are optional peers: loaded when a layer is built, not when the package is imported.
+const open = (config: PostgresConfig) =>
+  Effect.flatMap(
+    DriverModule.load("postgres", () => import("./internal/poolPostgres.js")),
+    (module) => Pool.make(module.driver(config), config)
+  )
 
 /**
  * The `Database` and `SqlClient` services of a PostgreSQL database, open for
@@ -52,7 +60,7 @@ export interface PostgresConfig extends ConnectionOptions, PgDriver.Extra {}
 export const make = (
   config: PostgresConfig
 ): Effect.Effect<Context.Context<Database | SqlClient.SqlClient>, DatabaseError, Scope.Scope> =>
-  Effect.provideServiceEffect(Pool.make(PgDriver.driver(config), config), Reactivity.Reactivity, Reactivity.make)
+  Effect.provideServiceEffect(open(config), Reactivity.Reactivity, Reactivity.make)
 
 /**
  * The `Database` and `SqlClient` services of a PostgreSQL database as a
@@ -64,7 +72,7 @@ export const make = (
  * @category layers
  */
 export const layer = (config: PostgresConfig): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
-  Layer.scopedContext(Pool.make(PgDriver.driver(config), config)).pipe(Layer.provide(Reactivity.layer))
+  Layer.scopedContext(open(config)).pipe(Layer.provide(Reactivity.layer))
 
 /**
  * The layer, with its settings read from configuration.

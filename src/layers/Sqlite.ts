@@ -47,7 +47,9 @@ import { Config, type ConfigError, Context, Duration, Effect, Layer, Schedule, t
 import { Database } from "./Database.js"
 import type * as DatabaseError from "./DatabaseError.js"
 import { connectionError } from "./internal/classifySqlite.js"
-import * as internal from "./internal/sqliteDatabase.js"
+import * as DriverModule from "./internal/driverModule.js"
+import { traced } from "./internal/trace.js"
+import type * as internal from "./internal/sqliteDatabase.js"
 
 /**
  * @since 0.1.0
@@ -156,7 +158,12 @@ const resolve = (config: SqliteConfig): Effect.Effect<internal.Resolved, Databas
  * @category constructors
  */
 export const make = (config: SqliteConfig): Effect.Effect<Database, DatabaseError.DatabaseError, Scope.Scope> =>
-  Effect.flatMap(resolve(config), internal.make)
+  Effect.flatMap(resolve(config), (resolved) =>
+    // better-sqlite3 is an optional peer: loaded when a database is opened, not when the package is imported.
+    Effect.flatMap(
+      DriverModule.load("sqlite", () => import("./internal/sqliteDatabase.js")),
+      (module) => Effect.map(module.make(resolved), (db) => traced(db, { system: "sqlite", namespace: resolved.filename }))
+    ))
 
 const toContext = (database: Database) =>
   Context.make(Database, database).pipe(Context.add(SqlClient.SqlClient, database.sql))

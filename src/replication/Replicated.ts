@@ -91,6 +91,8 @@ export interface ReplicatedConfig<E = never> {
   readonly retention?: Duration.DurationInput | undefined
   /** How often applied entries are pruned (default 30 seconds). */
   readonly pruneInterval?: Duration.DurationInput | undefined
+  /** How many rows one backfill chunk copies (one shadow transaction; default 1000). */
+  readonly backfillChunkSize?: number | undefined
   /** This process's name in the shadows' leases (default host, pid and a random suffix). */
   readonly owner?: string | undefined
 }
@@ -128,6 +130,10 @@ const resolve = <E>(config: ReplicatedConfig<E>): Effect.Effect<Set.Resolved, Re
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       return yield* Effect.fail(invalidConfig(`batchSize must be an integer >= 1, got ${batchSize}`))
     }
+    const backfillChunkSize = config.backfillChunkSize ?? 1000
+    if (!Number.isInteger(backfillChunkSize) || backfillChunkSize < 1) {
+      return yield* Effect.fail(invalidConfig(`backfillChunkSize must be an integer >= 1, got ${backfillChunkSize}`))
+    }
     const mode = config.mode ?? "async"
     if (mode !== "async" && mode !== "sync") return yield* Effect.fail(invalidConfig(`mode must be "async" or "sync"`))
     return {
@@ -137,6 +143,7 @@ const resolve = <E>(config: ReplicatedConfig<E>): Effect.Effect<Set.Resolved, Re
       mode,
       syncTimeout: yield* duration("syncTimeout", config.syncTimeout, "5 seconds"),
       batchSize,
+      backfillChunkSize,
       pollMillis: Duration.toMillis(yield* duration("pollInterval", config.pollInterval, "500 millis")),
       leaseMillis: Duration.toMillis(yield* duration("lease", config.lease, "10 seconds")),
       retry: config.retry ?? Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("10 seconds")), Schedule.jittered),

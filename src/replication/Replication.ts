@@ -72,6 +72,20 @@ export interface Status {
 }
 
 /**
+ * Where a backfill is in one table: rows copied, and the table's row count
+ * in the snapshot (`done` once its last chunk is copied).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BackfillProgress {
+  readonly table: string
+  readonly copied: number
+  readonly estimated: number
+  readonly done: boolean
+}
+
+/**
  * @since 0.2.0
  * @category models
  */
@@ -83,6 +97,11 @@ export interface Replication {
   readonly caughtUp: (options?: { readonly timeout?: Duration.DurationInput | undefined }) => Effect.Effect<void, DatabaseError>
   /** Start shipping again to a stopped shadow (after fixing what it rejected). */
   readonly resume: (shadow: string) => Effect.Effect<void, ReplicationError>
+  /** Copy a shadow's tables from a snapshot of the primary, then ship from the snapshot's position. */
+  readonly backfill: (
+    shadow: string,
+    options?: { readonly tables?: ReadonlyArray<string> | undefined }
+  ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
   /** The primary database (statements on it are not recorded: for tools that read it). */
   readonly primary: Database
   /** A shadow's database, once it has been opened (writing to it makes it diverge). */
@@ -133,6 +152,32 @@ export const caughtUp = (
  */
 export const resume = (shadow: string): Effect.Effect<void, ReplicationError, Replication> =>
   Effect.flatMap(Replication, (r) => r.resume(shadow))
+
+/**
+ * Backfill a shadow: create its missing tables, copy the chosen tables (all
+ * by default) from one consistent snapshot of the primary in primary-key
+ * order, in chunks, then ship the log from the snapshot's position. Running
+ * the stream runs the backfill; it emits each table's progress after each
+ * chunk. An interrupted backfill resumes from its last chunk.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Replication } from "effect-quarry"
+ *
+ * const refill = Replication.backfill("dr").pipe(
+ *   Stream.runForEach((p) => Effect.log(`${p.table}: ${p.copied}/${p.estimated}`))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category backfill
+ */
+export const backfill = (
+  shadow: string,
+  options?: { readonly tables?: ReadonlyArray<string> | undefined }
+): Stream.Stream<BackfillProgress, ReplicationError | DatabaseError, Replication> =>
+  Stream.unwrap(Effect.map(Replication, (r) => r.backfill(shadow, options)))
 
 /**
  * Declare the rows a raw write touches, so that a replicated database can

@@ -97,7 +97,7 @@ export const toDriver = (dialect: Dialect, kind: ColumnType.Kind): Convert | und
     case "Json":
       return kind.encoded === "string" ? undefined : nullSafe((v) => JSON.stringify(v))
     case "BigInt":
-      return dialect.name === "sqlite"
+      return dialect.bigintParam === "bigint"
         ? nullSafe((v) => (typeof v === "bigint" ? v : BigInt(v as string)))
         : nullSafe((v) => String(v))
     case "Decimal":

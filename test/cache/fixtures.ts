@@ -93,7 +93,7 @@ const wrap = (db: Database, log: Array<string>): Database => {
   // reads asked for at once (SQLite) are counted too
   if (ReadNow in db) {
     const now = (db as Database & CanReadNow)[ReadNow]
-    ;(wrapped as { [ReadNow]: CanReadNow[typeof ReadNow] })[ReadNow] = (fiber, s) => (seen(s), now(fiber, s))
+    ;(wrapped as { [ReadNow]: CanReadNow[typeof ReadNow] })[ReadNow] = (fiber, s, one) => (seen(s), now(fiber, s, one))
   }
   return wrapped
 }

@@ -107,7 +107,7 @@ describe("Compiler: reads", () => {
     golden(Query.from(Posts).pipe(Query.only("id", "views"), Query.where({ views: { gt: 9007199254740993n } })), {
       sqlite: [`SELECT "id", CAST("views" AS TEXT) AS "views" FROM "posts" WHERE "views" > ?`, [9007199254740993n]],
       postgres: [`SELECT "id", "views" FROM "posts" WHERE "views" > $1`, ["9007199254740993"]],
-      mysql: ["SELECT `id`, CAST(`views` AS CHAR) AS `views` FROM `posts` WHERE `views` > ?", ["9007199254740993"]]
+      mysql: ["SELECT `id`, CAST(`views` AS CHAR) AS `views` FROM `posts` WHERE `views` > ?", [9007199254740993n]]
     }))
 
   it("exclude is the complement (NULL counts as not matching) and or/not nest with parentheses", () =>

@@ -10,7 +10,7 @@
  */
 import type * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Context, Duration, Effect, Fiber, FiberSet, identity, type Scope } from "effect"
+import { Context, Duration, Effect, Fiber, FiberSet, identity, Redacted, type Scope } from "effect"
 import * as Database from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
 import * as DatabaseError from "../DatabaseError.js"
@@ -18,6 +18,7 @@ import { InTransaction, type KnowsTransaction } from "./inTransaction.js"
 import * as Connections from "./poolConnection.js"
 import * as PoolSqlClient from "./poolSqlClient.js"
 import * as Transaction from "./poolTransaction.js"
+import { type Target, traced } from "./trace.js"
 
 export type { Driver, OpenPool } from "./poolConnection.js"
 
@@ -32,6 +33,28 @@ const connectionError = (driver: Connections.Driver, error: unknown): DatabaseEr
       message: `could not connect: ${classified.message}`,
       cause: classified.cause
     })
+}
+
+const plain = (value: string | Redacted.Redacted | undefined) =>
+  value === undefined ? undefined : Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+/** Where the pool connects, for the spans' `db.namespace` and `server.*` attributes (never credentials). */
+const target = (driver: Connections.Driver, options: ConnectionOptions): Target => {
+  const raw = plain(options.url)
+  let url: URL | undefined
+  try {
+    url = raw === undefined ? undefined : new URL(raw)
+  } catch {
+    url = undefined
+  }
+  const fromPath = url === undefined ? "" : decodeURIComponent(url.pathname.replace(/^\//, ""))
+  const port = options.port ?? (url === undefined || url.port === "" ? undefined : Number(url.port))
+  return {
+    system: driver.system,
+    namespace: options.database ?? (fromPath === "" ? undefined : fromPath),
+    address: options.host ?? (url?.hostname === "" ? undefined : url?.hostname),
+    port
+  }
 }
 
 /**
@@ -56,7 +79,10 @@ export const make = (
     const c = Connections.make(driver, pool)
 
     // Prove the database answers now, so that bad settings fail the layer, not the first query.
-    yield* Effect.scoped(Effect.flatMap(c.acquire, (conn) => conn.executeUnprepared("SELECT 1", [], undefined))).pipe(
+    // The version also tells MariaDB from MySQL, for the spans' db.system.name.
+    const probed = yield* Effect.scoped(
+      Effect.flatMap(c.acquire, (conn) => conn.executeUnprepared("SELECT VERSION() AS v", [], undefined))
+    ).pipe(
       Effect.timeoutFail({
         duration: connectTimeout,
         onTimeout: () =>
@@ -109,5 +135,7 @@ export const make = (
         }),
       sql
     }
-    return Context.make(Database.Database, db).pipe(Context.add(SqlClient.SqlClient, sql))
+    const version = Array.isArray(probed) ? (probed[0] as { readonly v?: unknown } | undefined)?.v : undefined
+    const system = driver.system === "mysql" && /mariadb/i.test(String(version)) ? "mariadb" : driver.system
+    return Context.make(Database.Database, traced(db, { ...target(driver, options), system })).pipe(Context.add(SqlClient.SqlClient, sql))
   })

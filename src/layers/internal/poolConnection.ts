@@ -37,6 +37,11 @@ export interface Driver {
   readonly classify: (error: unknown, sql?: string) => DatabaseError.DatabaseError
   /** The statements that open a transaction. */
   readonly begin: (isolation: IsolationLevel | undefined) => ReadonlyArray<string>
+  /**
+   * The parameters of a prepared statement as the driver must receive them
+   * (`undefined`: as they are). Streams are sent as text and skip this.
+   */
+  readonly bind: ((params: ReadonlyArray<unknown>) => ReadonlyArray<unknown>) | undefined
   /** Run a transaction-control statement; its raw result goes to `commitRolledBack`. */
   readonly control: (conn: Connection, sql: string) => Effect.Effect<unknown, SqlError>
   /** The driver's raw write result as a `RunResult`. */
@@ -266,7 +271,8 @@ export const make = (driver: Driver, pool: OpenPool): Connections => {
             )
         )))
 
-  const statement = (sql: string, params: ReadonlyArray<unknown>, raw: boolean, admitted = false) => {
+  const statement = (sql: string, given: ReadonlyArray<unknown>, raw: boolean, admitted = false) => {
+    const params = driver.bind === undefined ? given : driver.bind(given)
     const f = (conn: Connection): Effect.Effect<unknown, SqlError> =>
       raw ? conn.executeRaw(sql, params) : conn.execute(sql, params, undefined)
     const pooled = pool.pooled

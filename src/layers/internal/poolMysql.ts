@@ -18,6 +18,7 @@ import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { Duration, Effect, Option, Redacted } from "effect"
 import type * as Mysql from "mysql2"
+import Mysql2 from "mysql2"
 import * as Dialect from "../../dialect/Dialect.js"
 import type { IsolationLevel, RunResult } from "../Database.js"
 import type { ConnectionOptions } from "./connectionOptions.js"
@@ -97,6 +98,33 @@ const destroy = (conn: Connection) =>
     if (c !== undefined) destroyConnection(c)
   })
 
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+const UINT64_MAX = 2n ** 64n - 1n
+
+const longlong = (v: bigint): unknown =>
+  v >= INT64_MIN && v <= INT64_MAX
+    ? Mysql2.TypedParameter.LONGLONG(v)
+    : v > INT64_MAX && v <= UINT64_MAX
+    ? Mysql2.TypedParameter.LONGLONG.unsigned(v)
+    // out of every integer type: the server reports the overflow as it would for text
+    : String(v)
+
+/**
+ * Bigints bound as 64-bit integers: mysql2 sends a bigint as text, which the
+ * server turns into a DOUBLE wherever no column gives the parameter a type
+ * (`col + ?`), exact only up to 2^53. Other parameters are left as they are;
+ * a statement without a bigint keeps its array.
+ */
+const bindBigInts = (params: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
+  for (let i = 0; i < params.length; i++) {
+    if (typeof params[i] === "bigint") {
+      return params.map((p) => (typeof p === "bigint" ? longlong(p) : p))
+    }
+  }
+  return params
+}
+
 /** Every session in UTC: `NOW()`, TIMESTAMP columns and our DATETIME strings agree. */
 const SET_UP_SESSION = "SET time_zone = '+00:00'"
 
@@ -174,6 +202,7 @@ export const driver = (extra: Extra): Driver => ({
   dialect: Dialect.mysql,
   system: "mysql",
   compiler: MysqlClient.makeCompiler(),
+  bind: bindBigInts,
   open: (options) => {
     const t = target(options)
     const maxConnections = options.maxConnections ?? 10

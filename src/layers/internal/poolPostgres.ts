@@ -94,6 +94,7 @@ const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
 export const driver = (extra: Extra): Driver => ({
   dialect: Dialect.postgres,
   system: "postgresql",
+  bind: undefined,
   compiler: PgClient.makeCompiler(),
   open: (options) =>
     Effect.gen(function*() {

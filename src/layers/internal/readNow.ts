@@ -12,10 +12,15 @@ import type { DatabaseError } from "../DatabaseError.js"
 /** The key of the capability on a `Database` object. */
 export const ReadNow: unique symbol = Symbol.for("effect-quarry/ReadNow")
 
-/** The rows of `statement` for `fiber`: an `Exit` when they could be read at once, else an effect to run. */
+/**
+ * The rows of `statement` for `fiber`: an `Exit` when they could be read at
+ * once, else an effect to run. With `one`, only the first row is read (the
+ * caller knows there cannot be a second one).
+ */
 export type ReadNowFn = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  statement: Statement
+  statement: Statement,
+  one: boolean
 ) => Effect.Effect<ReadonlyArray<Row>, DatabaseError>
 
 /** A database with the capability. */
@@ -23,13 +28,18 @@ export interface CanReadNow {
   readonly [ReadNow]: ReadNowFn
 }
 
-/** `db.all(statement)`, run now where the database can and the running fiber is known. */
+/**
+ * `db.all(statement)`, run now where the database can and the running fiber
+ * is known; `one` (a statement that cannot return two rows) lets such a
+ * database stop after the first row.
+ */
 export const allNow = (
   db: Database,
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined,
-  statement: Statement
+  statement: Statement,
+  one = false
 ): Effect.Effect<ReadonlyArray<Row>, DatabaseError> =>
-  fiber !== undefined && ReadNow in db ? (db as Database & CanReadNow)[ReadNow](fiber, statement) : db.all(statement)
+  fiber !== undefined && ReadNow in db ? (db as Database & CanReadNow)[ReadNow](fiber, statement, one) : db.all(statement)
 
 /**
  * `Effect.flatMap(Database, (db) => f(db, fiber))` in one step: the service

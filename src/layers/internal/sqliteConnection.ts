@@ -13,11 +13,12 @@ import type { RunResult } from "../Database.js"
  * What a caller wants back from a statement: rows (`All`; a write without
  * RETURNING gives none), a `RunResult` (`Run`), rows for a reader statement or
  * better-sqlite3's run info otherwise (`Raw`, `@effect/sql`'s `raw`), rows as
- * arrays of values (`Values`).
+ * arrays of values (`Values`), the first row only (`One`: a statement that
+ * cannot return two, read without stepping to the end).
  *
  * @internal
  */
-export const Mode = { All: 0, Run: 1, Raw: 2, Values: 3 } as const
+export const Mode = { All: 0, Run: 1, Raw: 2, Values: 3, One: 4 } as const
 
 /** @internal */
 export type Mode = typeof Mode[keyof typeof Mode]
@@ -130,6 +131,15 @@ export const execute = (stmt: Sqlite.Statement, params: Params, mode: Mode): unk
       } finally {
         stmt.raw(false)
       }
+    }
+    case Mode.One: {
+      if (!stmt.reader) {
+        stmt.run(args)
+        return []
+      }
+      // one step, then the statement is reset (better-sqlite3's `get`)
+      const row = stmt.get(args)
+      return row === undefined ? [] : [row]
     }
   }
 }

@@ -11,7 +11,7 @@ import {
   Effect,
   Effectable,
   Exit,
-  type Fiber,
+  Fiber,
   identity,
   Option,
   type Schedule,
@@ -29,6 +29,7 @@ import { StatementJob } from "./sqliteJob.js"
 import { Writer } from "./sqliteWriter.js"
 import { InTransaction, type KnowsTransaction } from "./inTransaction.js"
 import { type CanReadNow, ReadNow } from "./readNow.js"
+import { jobTrace } from "./trace.js"
 
 /** A configuration with every default filled in. @internal */
 export interface Resolved {
@@ -151,7 +152,9 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     // Accepted once offered: interrupting the caller afterwards does not cancel the write.
     const enqueue = (sql: string, params: Params, mode: Mode): Outcome =>
       Effect.async((resume) => {
-        if (!writer.offer(new StatementJob(sql, params, mode, resume))) resume(closing())
+        const fiber = Fiber.getCurrentFiber()
+        const trace = fiber._tag === "Some" ? jobTrace(fiber.value) : undefined
+        if (!writer.offer(new StatementJob(sql, params, mode, resume, trace))) resume(closing())
       })
 
     // The open transaction level of this layer in `fiber` (the FiberRef is read only while one is open).
@@ -286,7 +289,7 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
         const done = Deferred.unsafeMake<RunResult, DatabaseError.DatabaseError>(fiber.id())
         const complete = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) =>
           Deferred.unsafeDone(done, exit as Exit.Exit<RunResult, DatabaseError.DatabaseError>)
-        if (!writer.offer(new StatementJob(sql, params, Mode.Run, complete))) return closing()
+        if (!writer.offer(new StatementJob(sql, params, Mode.Run, complete, jobTrace(fiber)))) return closing()
         return Effect.succeed({ await: Deferred.await(done) })
       })
 
@@ -296,11 +299,12 @@ export const make = (options: Resolved): Effect.Effect<Database, DatabaseError.D
     const database: Database & CanReadNow & KnowsTransaction = {
       [InTransaction]: (fiber) => current(fiber) !== undefined,
       // a read, decided for the fiber asking (its transaction, else a reader) and run now when it can be
-      [ReadNow]: (fiber, statement) => {
+      [ReadNow]: (fiber, statement, one) => {
         const scope = current(fiber)
+        const mode = one ? Mode.One : Mode.All
         return (scope !== undefined
-          ? tx.run(scope, statement.sql, statement.params, Mode.All)
-          : readOutside(statement.sql, statement.params, Mode.All)) as Rows
+          ? tx.run(scope, statement.sql, statement.params, mode)
+          : readOutside(statement.sql, statement.params, mode)) as Rows
       },
       dialect: Dialect.sqlite,
       all: (statement) => all(statement.sql, statement.params),

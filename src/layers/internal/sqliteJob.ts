@@ -9,6 +9,7 @@ import { type Cause, Deferred, Exit, FiberId } from "effect"
 import * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import type { Mode, Params } from "./sqliteConnection.js"
+import type { JobTrace } from "./trace.js"
 
 /** How the writer reports a job's outcome (an `Effect.async` resume, or a Deferred's completion). @internal */
 export type Complete = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) => void
@@ -17,7 +18,14 @@ export type Complete = (exit: Exit.Exit<unknown, DatabaseError.DatabaseError>) =
 export class StatementJob {
   readonly _tag = "Statement"
   result: unknown = undefined
-  constructor(readonly sql: string, readonly params: Params, readonly mode: Mode, readonly complete: Complete) {}
+  constructor(
+    readonly sql: string,
+    readonly params: Params,
+    readonly mode: Mode,
+    readonly complete: Complete,
+    /** The caller's span, when it is traced: the batch's span links to it. */
+    readonly trace: JobTrace | undefined
+  ) {}
 }
 
 /**
@@ -30,6 +38,7 @@ export class StatementJob {
  */
 export class TransactionJob {
   readonly _tag = "Transaction"
+  constructor(readonly trace: JobTrace | undefined) {}
   /** Set by a caller that stopped waiting before being granted the connection. */
   abandoned = false
   /** Run alone in a batch with foreign-key enforcement off (see `TransactionOptions.foreignKeysOff`). */

@@ -15,12 +15,13 @@
  *
  * @internal
  */
-import { Deferred, Effect, Exit, FiberRef } from "effect"
+import { Deferred, Effect, Exit, type Fiber, FiberRef } from "effect"
 import * as DatabaseError from "../DatabaseError.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
 import { TransactionJob } from "./sqliteJob.js"
 import type { Writer } from "./sqliteWriter.js"
+import { jobTrace } from "./trace.js"
 
 /** One level of an open transaction. @internal */
 export class TxScope {
@@ -125,13 +126,14 @@ export const make = (
     )
 
   const topLevel = <A, E, R, E2>(
+    fiber: Fiber.RuntimeFiber<unknown, unknown>,
     effect: Effect.Effect<A, E, R>,
     onError: (error: DatabaseError.DatabaseError) => E2,
     foreignKeysOff: boolean
   ): Effect.Effect<A, E | E2, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
-        const job = new TransactionJob()
+        const job = new TransactionJob(jobTrace(fiber))
         job.foreignKeysOff = foreignKeysOff
         if (!writer.offer(job)) return yield* Effect.fail(onError(closingError()))
         const granted = yield* Effect.exit(restore(Deferred.await(job.granted)))
@@ -173,7 +175,7 @@ export const make = (
           : nested(scope, effect, onError)
       }
       if (writer.closing) return Effect.fail(onError(closingError()))
-      return topLevel(effect, onError, foreignKeysOff)
+      return topLevel(fiber, effect, onError, foreignKeysOff)
     })
 
   return { ref, open: () => opened, run, transaction }

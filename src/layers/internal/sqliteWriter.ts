@@ -23,6 +23,7 @@ import type * as DatabaseError from "../DatabaseError.js"
 import { yieldToEventLoop } from "./eventLoop.js"
 import { classify } from "./classifySqlite.js"
 import { type Connection, execute, type Mode, type Params } from "./sqliteConnection.js"
+import { batchSpan, type JobTrace } from "./trace.js"
 import { type Accepted, failJob, lostTransaction, rolledBack, type StatementJob, type TransactionJob } from "./sqliteJob.js"
 
 /** @internal */
@@ -184,10 +185,14 @@ export class Writer {
         }
         self.active = true
         const jobs = self.take()
+        const traces: Array<JobTrace> = []
+        for (const job of jobs) if (job.trace !== undefined) traces.push(job.trace)
+        const end = traces.length === 0 ? undefined : batchSpan("sqlite", traces, jobs.length)
         yield* self.batch(jobs).pipe(
           Effect.catchAllCause((cause) => self.crashed(jobs, cause)),
           Effect.ensuring(idle)
         )
+        end?.(Exit.void)
         // Let the callers just acknowledged enqueue their next writes, and let
         // the event loop serve I/O (and signals), before the next batch.
         yield* yieldToEventLoop

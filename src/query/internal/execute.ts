@@ -71,7 +71,7 @@ export const get = (db: Database, self: Readable, args: Args, fiber?: Running): 
     // the hot path (a prepared get by key): read at once where the database can, and only the single row is decoded
     return guard(() => {
       const plan = selectPlan(ast, "get", db.dialect)
-      return decodeWith(allNow(db, fiber, bind(plan.statement, args)), singleDecoder(plan))
+      return decodeWith(allNow(db, fiber, bind(plan.statement, args), plan.oneRow), singleDecoder(plan))
     })
   }
   const table = ast._tag === "RawQuery" ? undefined : ast._tag === "Compound" ? ast.members[0].from.name : ast.table.name

@@ -25,14 +25,26 @@ export interface ReadPlan {
   readonly decodeRow: DecodeRow
   readonly decodeRows: DecodeRows
   readonly table: string | undefined
+  /**
+   * A `get` that cannot match two rows (its WHERE pins a key): decided once,
+   * when the plan is made, so the database reads one row and never looks
+   * for a second one to prove uniqueness.
+   */
+  readonly oneRow: boolean
 }
 
 /** How a SELECT is read. */
 export type ReadMode = "all" | "get" | "first" | "last" | "exists"
 
-const readPlan = (dialect: Dialect, statement: Compiled, layout: Layout, table: string | undefined): ReadPlan => {
+const readPlan = (
+  dialect: Dialect,
+  statement: Compiled,
+  layout: Layout,
+  table: string | undefined,
+  oneRow = false
+): ReadPlan => {
   const decodeRow = rowDecoder(dialect, layout)
-  return { statement, decodeRow, decodeRows: rowsDecoder(decodeRow), table }
+  return { statement, decodeRow, decodeRows: rowsDecoder(decodeRow), table, oneRow }
 }
 
 /** A limit Quarry adds itself: SQL structure, written as a literal (a bound LIMIT also costs SQLite more). */
@@ -46,17 +58,24 @@ const limitAtMost = (select: Ast.Select, n: number): Ast.Select["limit"] => {
     : limit
 }
 
-/** Whether the WHERE fixes every primary key column by equality: at most one row can match. */
+/**
+ * Whether the WHERE fixes every column of the primary key, or of a unique
+ * key (a unique column, constraint or index), by equality with a value or
+ * parameter: at most one row can match (`= NULL` matches none). Trusts the
+ * table's declaration, as every key lookup does.
+ */
 const pinsKey = (select: Ast.Select): boolean => {
-  const pk = select.from.primaryKey
-  if (pk.length === 0 || select.joins.length > 0 || select.groupBy.length > 0 || select.where === undefined) return false
+  const table = select.from
+  if (select.joins.length > 0 || select.groupBy.length > 0 || select.where === undefined) return false
   const conjuncts = select.where._tag === "And" ? select.where.exprs : [select.where]
-  return pk.every((def) =>
+  const pinned = (def: Table.ColumnDef) =>
     conjuncts.some((e) =>
       e._tag === "Compare" && e.op === "=" && e.left._tag === "Column" && e.left.def === def &&
       ((e.right._tag === "Value" && e.right.value !== null) || e.right._tag === "Param")
     )
-  )
+  const covered = (key: ReadonlyArray<Table.ColumnDef>) => key.length > 0 && key.every(pinned)
+  return covered(table.primaryKey) || table.columns.some((c) => c.unique && pinned(c)) ||
+    table.unique.some(covered) || table.indexes.some((ix) => ix.unique && covered(ix.columns))
 }
 
 const byPrimaryKey = (table: Table.Any, direction: "asc" | "desc"): ReadonlyArray<Ast.Order> =>
@@ -107,8 +126,11 @@ const variant = (select: Ast.Select, mode: ReadMode): Ast.Select => {
 export const selectPlan = (select: Ast.Select, mode: ReadMode, dialect: Dialect): ReadPlan =>
   memo(select, `${mode}:${dialect.name}`, () => {
     const compiled = compileSelect(dialect, variant(select, mode))
-    return readPlan(dialect, compiled, compiled.layout, select.from.name)
+    return readPlan(dialect, compiled, compiled.layout, select.from.name, mode === "get" && oneRow(select))
   })
+
+/** A `get` whose rows need no second look: no limit of ours, a pinned key (an OFFSET could only drop the row). */
+const oneRow = (select: Ast.Select): boolean => select.limit === undefined && select.offset === undefined && pinsKey(select)
 
 /** The plan reading SELECTs combined (UNION, INTERSECT, EXCEPT), decoded as the first one's rows. */
 export const compoundPlan = (compound: Ast.Compound, dialect: Dialect): ReadPlan =>
@@ -136,7 +158,13 @@ export const aggregatePlan = (
 export const rawPlan = (raw: Ast.RawQuery, dialect: Dialect): ReadPlan =>
   memo(raw, dialect.name, () => {
     const decodeRow = rawDecoder(raw.schema)
-    return { statement: compileRaw(dialect, raw), decodeRow, decodeRows: rowsDecoder(decodeRow), table: undefined }
+    return {
+      statement: compileRaw(dialect, raw),
+      decodeRow,
+      decodeRows: rowsDecoder(decodeRow),
+      table: undefined,
+      oneRow: false
+    }
   })
 
 /**

@@ -51,7 +51,7 @@ const generic = (dialect: Dialect) => {
       case "boolean":
         return dialect.booleanAsInteger ? (v ? 1 : 0) : v
       case "bigint":
-        return dialect.name === "sqlite" ? v : String(v)
+        return dialect.bigintParam === "bigint" ? v : String(v)
       case "object":
         if (v instanceof Date) return date(v)
         if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)

@@ -17,7 +17,7 @@ import type { Dialect } from "../../dialect/Dialect.js"
 import type * as Table from "../../schema/Table.js"
 import { codec, type Neutral } from "./image.js"
 import type { Entry } from "./log.js"
-import { decode, type Op } from "./payload.js"
+import { decode } from "./payload.js"
 
 /** A statement for the shadow, and where it comes from (for a rejection's report). */
 export interface Step extends Statement {
@@ -31,7 +31,7 @@ export class Unknown {
 }
 
 interface Run {
-  readonly op: Exclude<Op, { _tag: "Ddl" }>
+  readonly op: { readonly _tag: "Upsert" | "Delete" }
   readonly table: Table.Any
   /** Index in `table.columns` of each payload column. */
   readonly at: ReadonlyArray<number>
@@ -86,6 +86,10 @@ const statementsOf = (d: Dialect, run: Run): Array<Step> => {
   }
   return steps
 }
+
+/** Upserts of whole rows (neutral values of every column, in column order) of one table. */
+export const upserts = (d: Dialect, table: Table.Any, rows: Array<ReadonlyArray<Neutral>>): Array<Step> =>
+  statementsOf(d, { op: { _tag: "Upsert" }, table, at: table.columns.map((_, i) => i), rows, keys: new Set(), position: 0 })
 
 const keyOf = (row: ReadonlyArray<Neutral>, key: ReadonlyArray<number>) => JSON.stringify(key.map((i) => row[i]))
 

@@ -209,9 +209,9 @@ export const make = (options: Options): Database => {
       guarded(statement, () =>
         Effect.map(primary.run(statement), (result): Completion<RunResult> => ({ await: Effect.succeed(result) }))),
     sql: undefined as unknown as SqlClient.SqlClient,
-    [ReadNow]: (fiber, statement) =>
+    [ReadNow]: (fiber, statement, one) =>
       ReadNow in primary && isRead(statement.sql)
-        ? (primary as Database & CanReadNow)[ReadNow](fiber, statement)
+        ? (primary as Database & CanReadNow)[ReadNow](fiber, statement, one)
         : db.all(statement),
     [Capture]: capture,
     [DdlCapture]: ddl,

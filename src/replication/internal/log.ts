@@ -42,9 +42,10 @@ export interface Entry {
 
 const q = (dialect: Dialect, name: string) => dialect.quote(name)
 
-const text = (dialect: Dialect) => (dialect.name === "mysql" ? "LONGTEXT" : "TEXT")
-const name = (dialect: Dialect) => (dialect.name === "postgres" ? "TEXT" : "VARCHAR(255)")
-const big = (dialect: Dialect) => (dialect.name === "sqlite" ? "INTEGER" : "BIGINT")
+/** Column types of the replication tables. */
+export const text = (dialect: Dialect) => (dialect.name === "mysql" ? "LONGTEXT" : "TEXT")
+export const name = (dialect: Dialect) => (dialect.name === "postgres" ? "TEXT" : "VARCHAR(255)")
+export const big = (dialect: Dialect) => (dialect.name === "sqlite" ? "INTEGER" : "BIGINT")
 
 /** The tables of the log on the primary (IF NOT EXISTS). */
 export const primaryTables = (d: Dialect): ReadonlyArray<string> => {

@@ -22,6 +22,7 @@ export interface Resolved {
   readonly mode: "async" | "sync"
   readonly syncTimeout: Duration.Duration
   readonly batchSize: number
+  readonly backfillChunkSize: number
   readonly pollMillis: number
   readonly leaseMillis: number
   readonly retry: Schedule.Schedule<unknown, unknown>
@@ -72,6 +73,7 @@ export const make = (
           state,
           owner: config.owner,
           batchSize: config.batchSize,
+          backfillChunkSize: config.backfillChunkSize,
           pollMillis: config.pollMillis,
           leaseMillis: config.leaseMillis,
           retry: config.retry
@@ -158,6 +160,10 @@ export const make = (
       resume: (name) => {
         const shipper = shippers.get(name)
         return shipper === undefined ? Effect.fail(unknownShadow(primary, name)) : shipper.resume
+      },
+      backfill: (name, options) => {
+        const shipper = shippers.get(name)
+        return shipper === undefined ? Stream.fail(unknownShadow(primary, name)) : shipper.backfill(options?.tables)
       },
       primary,
       shadow: (name) => {

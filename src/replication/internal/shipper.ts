@@ -13,11 +13,12 @@
  * on. Another process holding the lease makes this one stand by, taking over
  * when that lease expires.
  */
-import { Cause, Context, Duration, ExecutionStrategy, Effect, Either, Exit, Layer, Option, Queue, Schedule, Scope, SubscriptionRef } from "effect"
+import { Cause, Context, Duration, ExecutionStrategy, Effect, Either, Exit, Layer, Option, Queue, Schedule, Scope, Stream, SubscriptionRef } from "effect"
 import { Database } from "../../layers/Database.js"
 import { type DatabaseError, isDatabaseError, ReplicationError } from "../../layers/DatabaseError.js"
 import type * as Table from "../../schema/Table.js"
 import { hasDdl, type Step, steps, Unknown } from "./apply.js"
+import * as Backfill from "./backfill.js"
 import * as Log from "./log.js"
 import type { State } from "./state.js"
 
@@ -31,6 +32,7 @@ export interface Config {
   /** This process's name in leases. */
   readonly owner: string
   readonly batchSize: number
+  readonly backfillChunkSize: number
   readonly pollMillis: number
   readonly leaseMillis: number
   readonly retry: Schedule.Schedule<unknown, unknown>
@@ -44,6 +46,8 @@ export interface Shipper {
   readonly resume: Effect.Effect<void>
   /** The shadow's database, once opened. */
   readonly database: Effect.Effect<Option.Option<Database>>
+  /** Backfill the shadow (some tables, or all), then ship from the snapshot's position. */
+  readonly backfill: (tables: ReadonlyArray<string> | undefined) => Stream.Stream<Backfill.Progress, ReplicationError | DatabaseError>
 }
 
 class LeaseLost {
@@ -248,12 +252,35 @@ export const start = (
       }
     })
 
+    const backfillConfig = (shadow: Database, only: ReadonlyArray<string> | undefined): Backfill.Config => ({
+      name: c.name,
+      primary: c.primary,
+      shadow,
+      tables: [...c.tables.values()],
+      only,
+      owner: c.owner,
+      leaseMillis: c.leaseMillis,
+      chunkSize: c.backfillChunkSize
+    })
+
     const loop = Effect.gen(function*() {
       const backoff = yield* Schedule.driver(c.retry)
       while (true) {
         const exit = yield* Effect.either(cycle)
         if (Either.isRight(exit)) continue
         const error = exit.left
+        if (error instanceof Stop && error.error.reason === "Gap") {
+          // the log no longer holds what the shadow needs: copy the tables from a snapshot, then ship from there
+          yield* update(c.name, (s) => ({ ...s, state: "catching-up", lastError: error.error }))
+          yield* Effect.logInfo(`replication: shadow ${c.name} needs the entries pruned from the log: backfilling`)
+          const filled = yield* Effect.either(Effect.flatMap(open, (shadow) =>
+            Backfill.run(backfillConfig(shadow, undefined), (p) =>
+              p.done ? Effect.logInfo(`replication: backfill of ${c.name}: ${p.table} copied (${p.copied} rows)`) : Effect.void)))
+          if (Either.isRight(filled)) continue
+          yield* update(c.name, (s) => ({ ...s, state: "down", lastError: down(c, filled.left) }))
+          yield* Effect.ignore(backoff.next(filled.left))
+          continue
+        }
         if (error instanceof Stop) {
           yield* update(c.name, (s) => ({ ...s, state: "stopped", shipping: false, lastError: error.error }))
           yield* Queue.take(resumed)
@@ -270,16 +297,22 @@ export const start = (
     yield* Scope.addFinalizer(scopes.fibers, Effect.flatMap(SubscriptionRef.get(opened), (known) =>
       Option.isNone(known) ? Effect.void : Effect.ignore(release(c, known.value)).pipe(Effect.timeout("2 seconds"), Effect.ignore)))
     yield* Effect.forkIn(loop, scopes.fibers)
+    // only a stopped shipper resumes (a token left for a running one would skip its next stop); the state
+    // leaves "stopped" at once, so that a caughtUp right after does not fail with the old error
+    const resume = Effect.flatMap(SubscriptionRef.get(c.state.ref), (s) =>
+      s.shadows[c.name].state !== "stopped" ? Effect.void : Effect.zipRight(
+        update(c.name, (shadow) => ({ ...shadow, state: "catching-up", lastError: undefined })),
+        Queue.offer(resumed, undefined)
+      ))
     return {
       wake: Queue.offer(wakeup, undefined).pipe(Effect.asVoid),
-      // only a stopped shipper resumes (a token left for a running one would skip its next stop); the state
-      // leaves "stopped" at once, so that a caughtUp right after does not fail with the old error
-      resume: Effect.flatMap(SubscriptionRef.get(c.state.ref), (s) =>
-        s.shadows[c.name].state !== "stopped" ? Effect.void : Effect.zipRight(
-          update(c.name, (shadow) => ({ ...shadow, state: "catching-up", lastError: undefined })),
-          Queue.offer(resumed, undefined)
-        )),
-      database: SubscriptionRef.get(opened)
+      resume,
+      database: SubscriptionRef.get(opened),
+      backfill: (tables) =>
+        Stream.unwrap(Effect.map(open, (shadow) => Backfill.stream(backfillConfig(shadow, tables)))).pipe(
+          // the shipper stood by during the copy (or stopped on a gap): ship from the snapshot at once
+          Stream.ensuring(Effect.zipRight(resume, Queue.offer(wakeup, undefined)))
+        )
     }
   })
 
