@@ -188,7 +188,10 @@ export const traced = <D extends Database>(db: D, target: Target): Database => {
         ? run()
         : observe(target, statement, fiber, current, run, result)
     })
+  // the capabilities other rooms read off the object (InTransaction, capture hooks...) stay visible
+  const capabilities = Object.fromEntries(Object.getOwnPropertySymbols(db).map((key) => [key, (db as any)[key]]))
   const wrapped: Database = {
+    ...capabilities,
     dialect: db.dialect,
     sql: db.sql,
     all: (statement) => each(statement, () => db.all(statement), rows),
