@@ -30,6 +30,7 @@ import * as Codec from "../../schema/Codec.js"
 import { DdlCapture, type DdlCapturing } from "../../schema/internal/ddlCapture.js"
 import type * as Table from "../../schema/Table.js"
 import type { SqlClient } from "@effect/sql"
+import type * as SqlStatement from "@effect/sql/Statement"
 import { neutralRow } from "./image.js"
 import * as Log from "./log.js"
 import { encode, type Recorded } from "./payload.js"
@@ -53,6 +54,8 @@ interface Frame {
 /** What the database needs from the set. */
 export interface Options {
   readonly primary: Database
+  /** The statement compiler of the primary's dialect, for the `@effect/sql` client. */
+  readonly compiler: SqlStatement.Compiler
   readonly tables: ReadonlyMap<string, Table.Any>
   /** Whether the set is closing (new transactions are refused). */
   readonly closing: () => boolean
@@ -217,6 +220,6 @@ export const make = (options: Options): Database => {
     [DdlCapture]: ddl,
     [Touching]: touching
   }
-  ;(db as { sql: SqlClient.SqlClient }).sql = SqlAdapter.make(db, primary.sql)
+  ;(db as { sql: SqlClient.SqlClient }).sql = SqlAdapter.make(db, primary.sql, options.compiler)
   return db
 }

@@ -12,6 +12,7 @@ import * as Replication from "../Replication.js"
 import * as ReplicatedDatabase from "./database.js"
 import * as Log from "./log.js"
 import * as Shipper from "./shipper.js"
+import * as SqlAdapter from "./sqlClient.js"
 import * as State from "./state.js"
 
 /** The configuration, resolved. */
@@ -101,6 +102,7 @@ export const make = (
     const wakeAll = Effect.forEach(shippers.values(), (s) => s.wake, { discard: true })
     const database = ReplicatedDatabase.make({
       primary,
+      compiler: yield* SqlAdapter.compilerFor(primary.dialect.name),
       tables: config.tables,
       closing: () => closing,
       committed: (position, at) =>

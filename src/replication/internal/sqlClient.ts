@@ -5,31 +5,35 @@
  * unless declared with `Replication.touching`; its `withTransaction` is the
  * replicated database's transaction (recorded for the shadows).
  */
-import { MysqlClient } from "@effect/sql-mysql2"
-import { PgClient } from "@effect/sql-pg"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import { Effect, Stream } from "effect"
 import type { Database } from "../../layers/Database.js"
-import { type DatabaseError, isDatabaseError } from "../../layers/DatabaseError.js"
+import { type ConnectionError, type DatabaseError, isDatabaseError } from "../../layers/DatabaseError.js"
+import * as DriverModule from "../../layers/internal/driverModule.js"
 
 const toSqlError = (error: DatabaseError): SqlError => new SqlError({ cause: error, message: error.message })
 
-const compilerOf = (db: Database): Statement.Compiler => {
-  switch (db.dialect.name) {
+/**
+ * The statement compiler of the primary's dialect. The driver packages are
+ * optional peers, so PostgreSQL's and MySQL's compilers are loaded when a
+ * replicated layer is built over such a primary, never at import.
+ */
+export const compilerFor = (dialect: Database["dialect"]["name"]): Effect.Effect<Statement.Compiler, ConnectionError> => {
+  switch (dialect) {
     case "sqlite":
-      return Statement.makeCompilerSqlite()
+      return Effect.succeed(Statement.makeCompilerSqlite())
     case "postgres":
-      return PgClient.makeCompiler()
+      return Effect.map(DriverModule.load(dialect, () => import("@effect/sql-pg/PgClient")), (m) => m.makeCompiler())
     case "mysql":
-      return MysqlClient.makeCompiler()
+      return Effect.map(DriverModule.load(dialect, () => import("@effect/sql-mysql2/MysqlClient")), (m) => m.makeCompiler())
   }
 }
 
 /** The client of `db` (the replicated database), borrowing what it cannot make from the primary's client. */
-export const make = (db: Database, primary: SqlClient.SqlClient): SqlClient.SqlClient => {
+export const make = (db: Database, primary: SqlClient.SqlClient, compiler: Statement.Compiler): SqlClient.SqlClient => {
   const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.mapError(db.all({ sql, params }), toSqlError)
   const execute = (sql: string, params: ReadonlyArray<unknown>, transformRows?: (rows: ReadonlyArray<object>) => ReadonlyArray<object>) =>
     transformRows === undefined ? rows(sql, params) : Effect.map(rows(sql, params), (r) => transformRows(r as ReadonlyArray<object>))
@@ -46,7 +50,7 @@ export const make = (db: Database, primary: SqlClient.SqlClient): SqlClient.SqlC
         : Stream.mapChunks(stream, (chunk) => transformRows(Array.from(chunk) as ReadonlyArray<object>) as any)) as any
     }
   }
-  const statement = Statement.make(Effect.succeed(connection), compilerOf(db), [["db.system.name", db.dialect.name]], undefined)
+  const statement = Statement.make(Effect.succeed(connection), compiler, [["db.system.name", db.dialect.name]], undefined)
   const client: SqlClient.SqlClient = Object.assign(statement, {
     [SqlClient.TypeId]: SqlClient.TypeId as SqlClient.TypeId,
     safe: undefined as unknown as SqlClient.SqlClient,
