@@ -18,6 +18,7 @@ import { compileAll } from "./compile.js"
 import { byName, type DdlDialect, type Step } from "./ddlDialect.js"
 import { hazards } from "./hazard.js"
 import * as History from "./history.js"
+import * as Recording from "./recording.js"
 import { describe } from "./state.js"
 
 /** @internal */
@@ -99,8 +100,12 @@ export const refuseDestructive = (
     : Effect.fail(new MigrationError.DestructiveChange({ migration: m.id, operation: found.operation, reason: found.reason }))
 }
 
-const runStep = (step: Step) =>
-  step._tag === "Statement" ? Effect.asVoid(Database.run({ sql: step.sql, params: [] })) : step.effect
+const runStep = (t: Recording.Target, op: Operation.Operation) => (step: Step) =>
+  step._tag === "Statement"
+    ? Effect.asVoid(Database.run({ sql: step.sql, params: [] }))
+    : op._tag === "Run"
+    ? Recording.recorded(t, step.effect)
+    : step.effect
 
 /** NOT NULL without a default is destructive only over rows that would be refused (or invented, on MySQL). */
 const refuseOverRows = (
@@ -176,7 +181,8 @@ const foreignKeyCheck = (m: Migration.Migration) =>
 
 /**
  * Run one direction of a migration's operations from `first` on (recording
- * MySQL's progress after each); the caller holds the lock.
+ * MySQL's progress after each); the caller holds the lock. On a database that
+ * records DDL each operation is recorded for the shadows as it runs.
  *
  * @internal
  */
@@ -187,7 +193,8 @@ export const runOperations = (
   first: number,
   dd: DdlDialect,
   options: Options,
-  history: History.HistoryTable
+  history: History.HistoryTable,
+  t: Recording.Target
 ): Effect.Effect<void, E, Database.Database> =>
   Effect.gen(function*() {
     const ops = direction === "up" ? m.up : m.down
@@ -197,11 +204,12 @@ export const runOperations = (
       const { before: state, operation, steps } = compiled[index]
       yield* refuseOverRows(m, operation, state, dd, allowed)
       yield* Effect.logDebug(`${m.id} ${direction} #${index}: ${describe(operation)}`)
-      yield* Effect.forEach(steps, runStep, { discard: true }).pipe(
+      yield* Effect.forEach(steps, runStep(t, operation), { discard: true }).pipe(
         Effect.mapError((cause) =>
           new MigrationError.OperationFailed({ migration: m.id, index, operation: describe(operation), direction, cause })
         )
       )
+      yield* Recording.record(t, operation, state)
       if (!dd.transactionalDdl && direction === "up") yield* History.update(history, m.id, { step: index + 1 })
     }
     if (dd.dialect.name === "sqlite") yield* foreignKeyCheck(m)

@@ -15,10 +15,20 @@ type Column = Snapshot.ColumnSnapshot
 /** The kinds of named constraints an ALTER TABLE adds, drops or renames. @internal */
 export type ConstraintKind = "unique" | "check" | "foreignKey" | "primaryKey"
 
-/** A statement, or work that reads the database before deciding (MySQL's leftover foreign-key indexes). @internal */
+/**
+ * A statement, or work that reads the database before deciding (MySQL's
+ * leftover foreign-key indexes). Such work that a replicated set can send to
+ * its shadows as one statement says so in `shadowSql`.
+ *
+ * @internal
+ */
 export type Step =
   | { readonly _tag: "Statement"; readonly sql: string }
-  | { readonly _tag: "Effect"; readonly effect: Effect.Effect<void, unknown, Database.Database> }
+  | {
+    readonly _tag: "Effect"
+    readonly effect: Effect.Effect<void, unknown, Database.Database>
+    readonly shadowSql?: string | undefined
+  }
 
 /** @internal */
 export const statement = (sql: string): Step => ({ _tag: "Statement", sql })
@@ -123,19 +133,26 @@ const postgres: DdlDialect = {
   unlock: undefined
 }
 
-/** InnoDB creates an index named after a foreign key that has none to use, and keeps it when the key goes. */
-const dropLeftoverIndex = (table: string, name: string): Step => ({
-  _tag: "Effect",
-  effect: Effect.gen(function*() {
-    const q = Dialect.mysql.quote
-    const rows = yield* Database.all({
-      sql: "SELECT 1 AS found FROM information_schema.statistics " +
-        "WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1",
-      params: [table, name]
-    })
-    if (rows.length > 0) yield* Database.run({ sql: `ALTER TABLE ${q(table)} DROP INDEX ${q(name)}`, params: [] })
-  })
-})
+/**
+ * InnoDB creates an index named after a foreign key that has none to use, and
+ * keeps it when the key goes. Shadows drop it with MariaDB's `IF EXISTS`
+ * (MySQL 8 lacks it there: a MySQL 8 shadow rejects the entry).
+ */
+const dropLeftoverIndex = (table: string, name: string): Step => {
+  const q = Dialect.mysql.quote
+  return {
+    _tag: "Effect",
+    effect: Effect.gen(function*() {
+      const rows = yield* Database.all({
+        sql: "SELECT 1 AS found FROM information_schema.statistics " +
+          "WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1",
+        params: [table, name]
+      })
+      if (rows.length > 0) yield* Database.run({ sql: `ALTER TABLE ${q(table)} DROP INDEX ${q(name)}`, params: [] })
+    }),
+    shadowSql: `ALTER TABLE ${q(table)} DROP INDEX IF EXISTS ${q(name)}`
+  }
+}
 
 const mysql: DdlDialect = {
   dialect: Dialect.mysql,

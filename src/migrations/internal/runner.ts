@@ -16,6 +16,7 @@ import { introspect } from "./catalog.js"
 import * as internalDiff from "./diff.js"
 import { drift } from "./drift.js"
 import * as History from "./history.js"
+import * as Recording from "./recording.js"
 
 type E = MigrationError.MigrationError | DatabaseError.DatabaseError
 
@@ -30,6 +31,7 @@ export interface ApplyOptions extends Options {
 export const apply = (options: ApplyOptions): Effect.Effect<ReadonlyArray<string>, E, Database.Database> =>
   Effect.gen(function*() {
     const dd = yield* dialect
+    const t = yield* Recording.target
     const plan = yield* load(options)
     yield* verify(plan)
     const rows = new Map(plan.rows.map((r) => [r.id, r]))
@@ -46,14 +48,14 @@ export const apply = (options: ApplyOptions): Effect.Effect<ReadonlyArray<string
     }
     for (const m of pending) yield* refuseDestructive(m, m.up, before(plan.sorted, m), dd, options.allowDestructive)
     if (pending.length === 0) return []
-    yield* locked(dd, pending[0].id, options, History.ensure(plan.history))
+    yield* locked(dd, pending[0].id, options, Recording.unrecorded(t, History.ensure(plan.history)))
     const done: Array<string> = []
     for (const m of pending) {
       const applied = yield* locked(
         dd,
         m.id,
         options,
-        Effect.gen(function*() {
+        Recording.unrecorded(t, Effect.gen(function*() {
           // under the lock: another migrator may have applied it meanwhile
           const row = yield* History.find(plan.history, m.id)
           if (row?.state === "applied") return false
@@ -68,12 +70,12 @@ export const apply = (options: ApplyOptions): Effect.Effect<ReadonlyArray<string
           const progress = !dd.transactionalDdl
           if (row === undefined && progress) yield* History.insert(plan.history, { id: m.id, checksum: m.checksum, state: "partial" })
           yield* Effect.logInfo(`migrations: applying ${m.id}`)
-          yield* runOperations(m, "up", before(plan.sorted, m), row?.step ?? 0, dd, options, plan.history)
+          yield* runOperations(m, "up", before(plan.sorted, m), row?.step ?? 0, dd, options, plan.history, t)
           if (row === undefined && !progress) {
             yield* History.insert(plan.history, { id: m.id, checksum: m.checksum, state: "applied" })
           } else yield* History.update(plan.history, m.id, { state: "applied", step: m.up.length })
           return true
-        })
+        }))
       )
       if (applied) done.push(m.id)
     }
@@ -89,6 +91,7 @@ export interface RollbackOptions extends Options {
 export const rollback = (options: RollbackOptions): Effect.Effect<ReadonlyArray<string>, E, Database.Database> =>
   Effect.gen(function*() {
     const dd = yield* dialect
+    const t = yield* Recording.target
     const plan = yield* load(options)
     yield* verify(plan)
     const targets = [...plan.rows].sort((a, b) => b.seq - a.seq).slice(0, Math.max(0, options.steps ?? 1))
@@ -105,14 +108,14 @@ export const rollback = (options: RollbackOptions): Effect.Effect<ReadonlyArray<
         dd,
         m.id,
         options,
-        Effect.gen(function*() {
+        Recording.unrecorded(t, Effect.gen(function*() {
           const row = yield* History.find(plan.history, m.id)
           if (row === undefined) return false
           yield* Effect.logInfo(`migrations: rolling back ${m.id}`)
-          yield* runOperations(m, "down", m.snapshot, 0, dd, options, plan.history)
+          yield* runOperations(m, "down", m.snapshot, 0, dd, options, plan.history, t)
           yield* History.remove(plan.history, m.id)
           return true
-        })
+        }))
       )
       if (undone) done.push(m.id)
     }

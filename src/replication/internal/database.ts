@@ -27,7 +27,7 @@ import { Capture, type Change, type Capturing } from "../../query/internal/captu
 import { fetchByKeys } from "../../query/internal/returning.js"
 import * as QueryError from "../../query/QueryError.js"
 import * as Codec from "../../schema/Codec.js"
-import { DdlCapture, type DdlCapturing } from "../../schema/internal/ddlCapture.js"
+import { DdlCapture, type DdlCapturing, type DdlRecorder, DdlRecording } from "../../schema/internal/ddlCapture.js"
 import type * as Table from "../../schema/Table.js"
 import type { SqlClient } from "@effect/sql"
 import type * as SqlStatement from "@effect/sql/Statement"
@@ -143,6 +143,11 @@ export const make = (options: Options): Database => {
       : transaction(Effect.zipRight(run, record([op])))
   }
 
+  const recorder: DdlRecorder = {
+    unrecorded: primary,
+    record: (tables, statements) => record([{ _tag: "Ddl", tables, statements }])
+  }
+
   const touching: TouchingFn = (table, keys, effect) => {
     const refused = refuse(table)
     if (refused !== undefined) return Effect.fail(refused)
@@ -199,7 +204,12 @@ export const make = (options: Options): Database => {
   const guarded = <A>(statement: Statement, f: () => Effect.Effect<A, DatabaseError>) =>
     Effect.flatMap(allowed(statement), (ok) => (ok ? f() : Effect.fail(uncapturable(dialect.name, statement.sql))))
 
-  const db: Database & CanReadNow & { [Capture]: Capturing; [DdlCapture]: DdlCapturing; [Touching]: TouchingFn } = {
+  const db: Database & CanReadNow & {
+    [Capture]: Capturing
+    [DdlCapture]: DdlCapturing
+    [DdlRecording]: DdlRecorder
+    [Touching]: TouchingFn
+  } = {
     dialect,
     all: (statement) => (isRead(statement.sql) ? primary.all(statement) : guarded(statement, () => primary.all(statement))),
     run: (statement) => guarded(statement, () => primary.run(statement)),
@@ -218,6 +228,7 @@ export const make = (options: Options): Database => {
         : db.all(statement),
     [Capture]: capture,
     [DdlCapture]: ddl,
+    [DdlRecording]: recorder,
     [Touching]: touching
   }
   ;(db as { sql: SqlClient.SqlClient }).sql = SqlAdapter.make(db, primary.sql, options.compiler)

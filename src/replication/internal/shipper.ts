@@ -95,14 +95,22 @@ const release = (c: Config, shadow: Database) =>
     if (lease.owner === c.owner) yield* Log.storePosition(shadow, c.name, { position: lease.position, owner: "", until: 0 })
   }))
 
-/** Apply steps and store the new position, in one transaction that checks the lease and the position. */
-const apply = (c: Config, shadow: Database, expected: number, batch: ReadonlyArray<Step>, last: number) =>
-  shadow.transaction(Effect.gen(function*() {
-    const lease = yield* Log.lockPosition(shadow, c.name)
-    if (lease.owner !== c.owner || lease.position !== expected) return yield* Effect.fail(new LeaseLost())
-    for (const step of batch) yield* Effect.mapError(shadow.run(step), (e) => new StepFailed(step, e))
-    yield* Log.storePosition(shadow, c.name, { position: last, owner: c.owner, until: Date.now() + c.leaseMillis })
-  }))
+/**
+ * Apply steps and store the new position, in one transaction that checks the
+ * lease and the position. DDL runs on SQLite with foreign keys off, as on the
+ * primary: a table rebuild drops and renames a parent, which would otherwise
+ * cascade to its children.
+ */
+const apply = (c: Config, shadow: Database, expected: number, batch: ReadonlyArray<Step>, last: number, ddl: boolean) =>
+  shadow.transaction(
+    Effect.gen(function*() {
+      const lease = yield* Log.lockPosition(shadow, c.name)
+      if (lease.owner !== c.owner || lease.position !== expected) return yield* Effect.fail(new LeaseLost())
+      for (const step of batch) yield* Effect.mapError(shadow.run(step), (e) => new StepFailed(step, e))
+      yield* Log.storePosition(shadow, c.name, { position: last, owner: c.owner, until: Date.now() + c.leaseMillis })
+    }),
+    ddl && shadow.dialect.name === "sqlite" ? { foreignKeysOff: true } : undefined
+  )
 
 /**
  * Start the shipper of one shadow: its fiber in `scopes.fibers`, the shadow's
@@ -210,7 +218,7 @@ export const start = (
         const all = steps(batch, shadow.dialect, c.tables)
         if (all instanceof Unknown) return yield* Effect.fail(new Stop(rejected(c, shadow, all.position, all.table, all.message)))
         const end = batch[batch.length - 1].position
-        const whole = yield* Effect.either(apply(c, shadow, position, all, end))
+        const whole = yield* Effect.either(apply(c, shadow, position, all, end, batch.some(hasDdl)))
         if (Either.isRight(whole)) return end
         const error = whole.left
         if (error instanceof LeaseLost) return "lost" as const
