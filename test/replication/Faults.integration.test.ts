@@ -108,7 +108,7 @@ for (const [primary, shadow] of pairs) {
           shadows: { s: layer },
           tables,
           mode: "sync",
-          syncTimeout: "1 second",
+          syncTimeout: "3 seconds", // long enough for the write before the cut on a loaded machine
           retry
         })))
       }).pipe(Effect.scoped), 120_000)
