@@ -25,6 +25,7 @@ import type { DatabaseError, ReplicationError } from "../layers/DatabaseError.js
 import type * as QueryError from "../query/QueryError.js"
 import type * as Table from "../schema/Table.js"
 import { Touching, type TouchingFn } from "./internal/database.js"
+import { preference } from "./internal/routing.js"
 
 /**
  * A shadow's state: `streaming` (caught up, following commits),
@@ -380,6 +381,35 @@ export const touching = (table: Table.Any, keys: Iterable<unknown>) =>
     const touch = (db as Database & { readonly [Touching]?: TouchingFn })[Touching]
     return touch === undefined ? effect : touch(table, Array.from(keys), effect)
   })
+
+/**
+ * Run `effect` with its reads (outside transactions) on the shadows of a
+ * replicated database, whatever the layer's `reads`: a shadow of the
+ * primary's dialect that has applied this fiber's last write (waiting up to
+ * `readYourWritesTimeout`, then reading the primary). Transactions, writes,
+ * and databases without such a shadow use the primary.
+ *
+ * @example
+ * ```ts
+ * import { Query, Replication } from "effect-quarry"
+ *
+ * const report = Query.all(Query.from(Users)).pipe(Replication.readFromShadows)
+ * ```
+ *
+ * @since 0.2.0
+ * @category read routing
+ */
+export const readFromShadows = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, preference, "shadows")
+
+/**
+ * Run `effect` with its reads on the primary, whatever the layer's `reads`.
+ *
+ * @since 0.2.0
+ * @category read routing
+ */
+export const readFromPrimary = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, preference, "primary")
 
 /** @internal */
 export const defaultCaughtUpTimeout = Duration.seconds(30)

@@ -11,6 +11,7 @@ import type * as Table from "../../schema/Table.js"
 import * as Replication from "../Replication.js"
 import * as Checking from "./checking.js"
 import * as ReplicatedDatabase from "./database.js"
+import * as Routing from "./routing.js"
 import * as Log from "./log.js"
 import * as Shipper from "./shipper.js"
 import * as SqlAdapter from "./sqlClient.js"
@@ -25,6 +26,8 @@ export interface Resolved {
   readonly syncTimeout: Duration.Duration
   readonly batchSize: number
   readonly backfillChunkSize: number
+  readonly reads: "primary" | "shadows"
+  readonly readBound: Duration.Duration
   readonly pollMillis: number
   readonly leaseMillis: number
   readonly retry: Schedule.Schedule<unknown, unknown>
@@ -111,6 +114,14 @@ export const make = (
       compiler: yield* SqlAdapter.compilerFor(primary.dialect.name),
       tables: config.tables,
       closing: () => closing,
+      reads: config.reads,
+      route: Routing.make({
+        primary,
+        reads: config.reads,
+        shadows: names.map((name) => ({ name, database: shippers.get(name)!.database })),
+        state,
+        bound: config.readBound
+      }),
       committed: (position, at) =>
         Effect.zipRight(
           Effect.zipRight(state.advance(position, at), wakeAll),
