@@ -91,6 +91,18 @@ export interface ReplicatedConfig<E = never> {
   readonly retention?: Duration.DurationInput | undefined
   /** How often applied entries are pruned (default 30 seconds). */
   readonly pruneInterval?: Duration.DurationInput | undefined
+  /**
+   * Where reads outside transactions go (default `"primary"`): `"shadows"`
+   * reads from shadows of the primary's dialect (statements are compiled for
+   * it), with read-your-writes; a transaction always uses the primary.
+   * `Replication.readFromShadows` / `readFromPrimary` choose per region.
+   */
+  readonly reads?: "primary" | "shadows" | undefined
+  /**
+   * How long a read routed to a shadow waits for the shadow to apply the
+   * fiber's last write before it reads the primary instead (default 1 second).
+   */
+  readonly readYourWritesTimeout?: Duration.DurationInput | undefined
   /** How many rows one backfill chunk copies (one shadow transaction; default 1000). */
   readonly backfillChunkSize?: number | undefined
   /** This process's name in the shadows' leases (default host, pid and a random suffix). */
@@ -134,6 +146,8 @@ const resolve = <E>(config: ReplicatedConfig<E>): Effect.Effect<Set.Resolved, Re
     if (!Number.isInteger(backfillChunkSize) || backfillChunkSize < 1) {
       return yield* Effect.fail(invalidConfig(`backfillChunkSize must be an integer >= 1, got ${backfillChunkSize}`))
     }
+    const reads = config.reads ?? "primary"
+    if (reads !== "primary" && reads !== "shadows") return yield* Effect.fail(invalidConfig(`reads must be "primary" or "shadows"`))
     const mode = config.mode ?? "async"
     if (mode !== "async" && mode !== "sync") return yield* Effect.fail(invalidConfig(`mode must be "async" or "sync"`))
     return {
@@ -144,6 +158,8 @@ const resolve = <E>(config: ReplicatedConfig<E>): Effect.Effect<Set.Resolved, Re
       syncTimeout: yield* duration("syncTimeout", config.syncTimeout, "5 seconds"),
       batchSize,
       backfillChunkSize,
+      reads,
+      readBound: yield* duration("readYourWritesTimeout", config.readYourWritesTimeout, "1 second"),
       pollMillis: Duration.toMillis(yield* duration("pollInterval", config.pollInterval, "500 millis")),
       leaseMillis: Duration.toMillis(yield* duration("lease", config.lease, "10 seconds")),
       retry: config.retry ?? Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("10 seconds")), Schedule.jittered),

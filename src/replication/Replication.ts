@@ -25,6 +25,7 @@ import type { DatabaseError, ReplicationError } from "../layers/DatabaseError.js
 import type * as QueryError from "../query/QueryError.js"
 import type * as Table from "../schema/Table.js"
 import { Touching, type TouchingFn } from "./internal/database.js"
+import { preference } from "./internal/routing.js"
 
 /**
  * A shadow's state: `streaming` (caught up, following commits),
@@ -86,6 +87,114 @@ export interface BackfillProgress {
 }
 
 /**
+ * A primary key as a record of the key's fields, each value in its neutral
+ * form (text, number, boolean or null: bigints and decimals as exact text,
+ * dates as ISO 8601 text in UTC, bytes as hexadecimal text, JSON as text).
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export type Key = { readonly [field: string]: string | number | boolean | null }
+
+/**
+ * A row as verify compares it: every field's neutral value (see `Key`),
+ * JSON documents with their keys sorted.
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export type VerifiedRow = Key
+
+/**
+ * A range of primary keys: after `after` (excluded; `undefined` from the
+ * first key) up to `upTo` (included; `undefined` to the last key).
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export interface KeyRange {
+  readonly after: Key | undefined
+  readonly upTo: Key | undefined
+}
+
+/**
+ * A row that differs: `Missing` on the shadow, `Extra` on the shadow, or
+ * `Different` (with the fields whose values differ).
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export type RowDifference =
+  | { readonly _tag: "Missing"; readonly key: Key; readonly primary: VerifiedRow }
+  | { readonly _tag: "Extra"; readonly key: Key; readonly shadow: VerifiedRow }
+  | {
+    readonly _tag: "Different"
+    readonly key: Key
+    readonly fields: ReadonlyArray<string>
+    readonly primary: VerifiedRow
+    readonly shadow: VerifiedRow
+  }
+
+/**
+ * One table compared: `equal`, or the key ranges that differ and, in each,
+ * the rows that differ.
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export interface TableVerification {
+  readonly table: string
+  readonly equal: boolean
+  /** Rows read by the checksum pass, on each side. */
+  readonly rows: { readonly primary: number; readonly shadow: number }
+  /** Key ranges compared by checksum. */
+  readonly ranges: number
+  readonly differing: ReadonlyArray<{ readonly range: KeyRange; readonly rows: ReadonlyArray<RowDifference> }>
+}
+
+/**
+ * The result of `Replication.verify`: per table, equal or how it differs.
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export interface Verification {
+  readonly shadow: string
+  /** The primary's log position the shadow was brought to before comparing. */
+  readonly position: number
+  readonly equal: boolean
+  readonly tables: ReadonlyArray<TableVerification>
+}
+
+/**
+ * The result of `Replication.repair`: what was written on the shadow, per
+ * table, from the primary's rows at `position`.
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export interface Repair {
+  readonly shadow: string
+  readonly position: number
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly upserted: number; readonly deleted: number }>
+}
+
+/**
+ * Options of `verify` and `repair`.
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export interface VerifyOptions {
+  /** The tables compared (default: every replicated table). */
+  readonly tables?: ReadonlyArray<string> | undefined
+  /** Rows per checksummed key range (default 1000). */
+  readonly chunkSize?: number | undefined
+  /** How long to wait for the shadow to reach a position (default 30 seconds): then `ReplicationError` ("Timeout"). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
  * @since 0.2.0
  * @category models
  */
@@ -102,6 +211,10 @@ export interface Replication {
     shadow: string,
     options?: { readonly tables?: ReadonlyArray<string> | undefined }
   ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
+  /** Compare a shadow with the primary, table by table, by checksums over key ranges. */
+  readonly verify: (shadow: string, options?: VerifyOptions) => Effect.Effect<Verification, ReplicationError | DatabaseError>
+  /** Verify, then re-copy only the differing rows from the primary. */
+  readonly repair: (shadow: string, options?: VerifyOptions) => Effect.Effect<Repair, ReplicationError | DatabaseError>
   /** The primary database (statements on it are not recorded: for tools that read it). */
   readonly primary: Database
   /** A shadow's database, once it has been opened (writing to it makes it diverge). */
@@ -180,6 +293,68 @@ export const backfill = (
   Stream.unwrap(Effect.map(Replication, (r) => r.backfill(shadow, options)))
 
 /**
+ * Prove a shadow equals the primary. First waits until the shadow has
+ * applied the log's head; then, per table, one pass in primary-key order
+ * compares SHA-256 checksums of key ranges (`chunkSize` rows) computed in
+ * this process over a canonical encoding of each decoded value, the same on
+ * every dialect. A range that differs is read again from both sides at one
+ * log position (the primary's rows in one snapshot with the log's head, the
+ * shadow's once it has applied that head) and its rows compared by key, so
+ * a shadow that is merely behind is not reported. Writes may go on.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Replication } from "effect-quarry"
+ *
+ * const check = Effect.gen(function*() {
+ *   const result = yield* Replication.verify("dr", { tables: ["users"] })
+ *   for (const table of result.tables) {
+ *     for (const { rows } of table.differing) {
+ *       for (const row of rows) console.log(table.table, row._tag, row.key)
+ *     }
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export const verify = (
+  shadow: string,
+  options?: VerifyOptions
+): Effect.Effect<Verification, ReplicationError | DatabaseError, Replication> =>
+  Effect.flatMap(Replication, (r) => r.verify(shadow, options))
+
+/**
+ * Verify a shadow, then re-copy only what differs: rows missing or
+ * different on the shadow are upserted with the primary's, extra rows
+ * deleted. The shipper stands by meanwhile (the repair holds the shadow's
+ * lease), and the rows are copied from a snapshot at a log position the
+ * shadow has not passed, so a repair never overwrites a newer row.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Replication } from "effect-quarry"
+ *
+ * const fix = Effect.gen(function*() {
+ *   const repaired = yield* Replication.repair("dr")
+ *   const again = yield* Replication.verify("dr")
+ *   return { repaired, equal: again.equal }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category verify
+ */
+export const repair = (
+  shadow: string,
+  options?: VerifyOptions
+): Effect.Effect<Repair, ReplicationError | DatabaseError, Replication> =>
+  Effect.flatMap(Replication, (r) => r.repair(shadow, options))
+
+/**
  * Declare the rows a raw write touches, so that a replicated database can
  * record them: `effect` may then run raw writes (`Database.run`, the `sql`
  * template) on the current database, and when it succeeds the rows of
@@ -206,6 +381,35 @@ export const touching = (table: Table.Any, keys: Iterable<unknown>) =>
     const touch = (db as Database & { readonly [Touching]?: TouchingFn })[Touching]
     return touch === undefined ? effect : touch(table, Array.from(keys), effect)
   })
+
+/**
+ * Run `effect` with its reads (outside transactions) on the shadows of a
+ * replicated database, whatever the layer's `reads`: a shadow of the
+ * primary's dialect that has applied this fiber's last write (waiting up to
+ * `readYourWritesTimeout`, then reading the primary). Transactions, writes,
+ * and databases without such a shadow use the primary.
+ *
+ * @example
+ * ```ts
+ * import { Query, Replication } from "effect-quarry"
+ *
+ * const report = Query.all(Query.from(Users)).pipe(Replication.readFromShadows)
+ * ```
+ *
+ * @since 0.2.0
+ * @category read routing
+ */
+export const readFromShadows = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, preference, "shadows")
+
+/**
+ * Run `effect` with its reads on the primary, whatever the layer's `reads`.
+ *
+ * @since 0.2.0
+ * @category read routing
+ */
+export const readFromPrimary = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, preference, "primary")
 
 /** @internal */
 export const defaultCaughtUpTimeout = Duration.seconds(30)

@@ -91,6 +91,17 @@ const statementsOf = (d: Dialect, run: Run): Array<Step> => {
 export const upserts = (d: Dialect, table: Table.Any, rows: Array<ReadonlyArray<Neutral>>): Array<Step> =>
   statementsOf(d, { op: { _tag: "Upsert" }, table, at: table.columns.map((_, i) => i), rows, keys: new Set(), position: 0 })
 
+/** Deletes by key (neutral values of the key columns, in key order) of one table. */
+export const deletes = (d: Dialect, table: Table.Any, keys: Array<ReadonlyArray<Neutral>>): Array<Step> =>
+  statementsOf(d, {
+    op: { _tag: "Delete" },
+    table,
+    at: table.primaryKey.map((k) => table.columns.indexOf(k)),
+    rows: keys,
+    keys: new Set(),
+    position: 0
+  })
+
 const keyOf = (row: ReadonlyArray<Neutral>, key: ReadonlyArray<number>) => JSON.stringify(key.map((i) => row[i]))
 
 /**

@@ -29,6 +29,7 @@ import type * as Table from "../../schema/Table.js"
 import { upserts } from "./apply.js"
 import { codec, type Neutral } from "./image.js"
 import * as Log from "./log.js"
+import { selectList } from "./ranges.js"
 
 export const PROGRESS = "quarry_replication_backfill"
 
@@ -135,7 +136,7 @@ const chunk = (c: Config, table: Table.Any, after: ReadonlyArray<Neutral> | unde
   const convert = codec(table, d)
   const tuple = (xs: ReadonlyArray<string>) => (xs.length === 1 ? xs[0] : `(${xs.join(", ")})`)
   const where = after === undefined ? "" : ` WHERE ${tuple(key)} > ${tuple(key.map((_, i) => d.placeholder(i + 1)))}`
-  const sql = `SELECT ${table.columns.map((col) => q(d, col.name)).join(", ")} FROM ${q(d, table.name)}${where} ` +
+  const sql = `SELECT ${selectList(d, table)} FROM ${q(d, table.name)}${where} ` +
     `ORDER BY ${key.join(", ")} LIMIT ${c.chunkSize}`
   const params = after === undefined ? [] : after.map((v, i) => convert.fromNeutral[keyIdx[i]](v))
   return Effect.map(c.primary.all({ sql, params }), (rows) =>

@@ -35,6 +35,7 @@ import { neutralRow } from "./image.js"
 import * as Log from "./log.js"
 import { encode, type Recorded } from "./payload.js"
 import { isRead } from "./rawStatement.js"
+import * as Routing from "./routing.js"
 import * as SqlAdapter from "./sqlClient.js"
 
 /** The key of `touching` on a replicated `Database`. */
@@ -61,6 +62,9 @@ export interface Options {
   readonly closing: () => boolean
   /** After a commit that appended entries up to `position` (written at `at`): wake, and in sync mode wait. */
   readonly committed: (position: number, at: number) => Effect.Effect<void, ReplicationError>
+  /** Where reads go by default, and the router choosing a shadow for a read. */
+  readonly reads: "primary" | "shadows"
+  readonly route: Routing.Route
 }
 
 const uncapturable = (dialect: Dialect.DialectName, sql: string) =>
@@ -86,6 +90,8 @@ export const make = (options: Options): Database => {
   const dialect = primary.dialect
   const frameRef = FiberRef.unsafeMake<Frame | undefined>(undefined)
   const declaredRef = FiberRef.unsafeMake(false)
+  // the log position of the fiber's last committed write: a read on a shadow waits for it (read-your-writes)
+  const lastWriteRef = FiberRef.unsafeMake(0)
 
   const closing = () =>
     Effect.fail(new ConnectionError({ dialect: dialect.name, message: "database is closing", retryable: false }))
@@ -112,7 +118,11 @@ export const make = (options: Options): Database => {
         })
       })
       return primary.transaction(Effect.locally(Effect.tap(effect, () => flush), frameRef, frame), txOptions).pipe(
-        Effect.tap(() => (appended === undefined ? Effect.void : options.committed(appended[0], appended[1])))
+        Effect.tap(() => {
+          if (appended === undefined) return Effect.void
+          const [position, at] = appended
+          return Effect.zipRight(FiberRef.update(lastWriteRef, (p) => Math.max(p, position)), options.committed(position, at))
+        })
       )
     })
 
@@ -198,6 +208,16 @@ export const make = (options: Options): Database => {
     })
   }
 
+  /** Run a read where it is routed: a shadow outside transactions when shadows are asked for, else the primary. */
+  const routed = <A>(read: (db: Database) => Effect.Effect<A, DatabaseError>): Effect.Effect<A, DatabaseError> =>
+    Effect.flatMap(FiberRef.get(frameRef), (frame) =>
+      frame !== undefined ? read(primary) : Effect.flatMap(FiberRef.get(Routing.preference), (region) =>
+        !Routing.wantsShadows(options.reads, region) ? read(primary) : Effect.flatMap(
+          Effect.flatMap(FiberRef.get(lastWriteRef), options.route),
+          // a shadow that cannot be reached is read around
+          (db) => (db === primary ? read(primary) : Effect.catchTag(read(db), "ConnectionError", () => read(primary)))
+        )))
+
   const allowed = (statement: Statement): Effect.Effect<boolean> =>
     isRead(statement.sql) ? Effect.succeed(true) : FiberRef.get(declaredRef)
 
@@ -211,11 +231,11 @@ export const make = (options: Options): Database => {
     [Touching]: TouchingFn
   } = {
     dialect,
-    all: (statement) => (isRead(statement.sql) ? primary.all(statement) : guarded(statement, () => primary.all(statement))),
+    all: (statement) => (isRead(statement.sql) ? routed((d) => d.all(statement)) : guarded(statement, () => primary.all(statement))),
     run: (statement) => guarded(statement, () => primary.run(statement)),
     stream: (statement) =>
       isRead(statement.sql)
-        ? primary.stream(statement)
+        ? Stream.unwrap(routed((d) => Effect.succeed(d.stream(statement))))
         : Stream.unwrap(guarded(statement, () => Effect.succeed(primary.stream(statement)))),
     transaction,
     submit: (statement) =>
@@ -223,7 +243,8 @@ export const make = (options: Options): Database => {
         Effect.map(primary.run(statement), (result): Completion<RunResult> => ({ await: Effect.succeed(result) }))),
     sql: undefined as unknown as SqlClient.SqlClient,
     [ReadNow]: (fiber, statement, one) =>
-      ReadNow in primary && isRead(statement.sql)
+      ReadNow in primary && isRead(statement.sql) &&
+        (fiber.getFiberRef(frameRef) !== undefined || !Routing.wantsShadows(options.reads, fiber.getFiberRef(Routing.preference)))
         ? (primary as Database & CanReadNow)[ReadNow](fiber, statement, one)
         : db.all(statement),
     [Capture]: capture,

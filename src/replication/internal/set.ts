@@ -9,7 +9,9 @@ import { Database } from "../../layers/Database.js"
 import { type DatabaseError, ReplicationError } from "../../layers/DatabaseError.js"
 import type * as Table from "../../schema/Table.js"
 import * as Replication from "../Replication.js"
+import * as Checking from "./checking.js"
 import * as ReplicatedDatabase from "./database.js"
+import * as Routing from "./routing.js"
 import * as Log from "./log.js"
 import * as Shipper from "./shipper.js"
 import * as SqlAdapter from "./sqlClient.js"
@@ -24,6 +26,8 @@ export interface Resolved {
   readonly syncTimeout: Duration.Duration
   readonly batchSize: number
   readonly backfillChunkSize: number
+  readonly reads: "primary" | "shadows"
+  readonly readBound: Duration.Duration
   readonly pollMillis: number
   readonly leaseMillis: number
   readonly retry: Schedule.Schedule<unknown, unknown>
@@ -82,9 +86,9 @@ export const make = (
       )
     }
 
-    /** Wait until every shadow has applied `position`. */
-    const awaitAll = (position: number, waited: Duration.Duration): Effect.Effect<void, ReplicationError> =>
-      live(Effect.forEach(names, (name) =>
+    /** Wait until a shadow has applied `position`. */
+    const awaitOne = (name: string, position: number, waited: Duration.Duration): Effect.Effect<void, ReplicationError> =>
+      live(
         state.ref.changes.pipe(
           Stream.map((s) => s.shadows[name]),
           Stream.filter((s) => s.position >= position || s.state === "stopped"),
@@ -96,7 +100,12 @@ export const make = (
               : Effect.fail(shadow.lastError ?? timeout(name, primary.dialect.name, position, waited))
           }),
           Effect.timeoutFail({ duration: waited, onTimeout: () => timeout(name, primary.dialect.name, position, waited) })
-        ), { concurrency: "unbounded", discard: true }))
+        )
+      )
+
+    /** Wait until every shadow has applied `position`. */
+    const awaitAll = (position: number, waited: Duration.Duration): Effect.Effect<void, ReplicationError> =>
+      Effect.forEach(names, (name) => awaitOne(name, position, waited), { concurrency: "unbounded", discard: true })
 
     let closing = false
     const wakeAll = Effect.forEach(shippers.values(), (s) => s.wake, { discard: true })
@@ -105,6 +114,14 @@ export const make = (
       compiler: yield* SqlAdapter.compilerFor(primary.dialect.name),
       tables: config.tables,
       closing: () => closing,
+      reads: config.reads,
+      route: Routing.make({
+        primary,
+        reads: config.reads,
+        shadows: names.map((name) => ({ name, database: shippers.get(name)!.database })),
+        state,
+        bound: config.readBound
+      }),
       committed: (position, at) =>
         Effect.zipRight(
           Effect.zipRight(state.advance(position, at), wakeAll),
@@ -150,6 +167,24 @@ export const make = (
       })
     )
 
+    const checkingDeps = (name: string): Checking.Deps | undefined => {
+      const shipper = shippers.get(name)
+      return shipper === undefined ? undefined : {
+        name,
+        primary,
+        shadow: shipper.open,
+        tables: config.tables,
+        owner: config.owner,
+        leaseMillis: config.leaseMillis,
+        waitFor: (position, waited) =>
+          Effect.zipRight(
+            Effect.zipRight(state.advance(position, Date.now()), shipper.wake),
+            awaitOne(name, position, waited)
+          ),
+        wake: shipper.wake
+      }
+    }
+
     const replication: Replication.Replication = {
       status: Effect.map(SubscriptionRef.get(state.ref), (s) => statusOf(config.mode, s, Date.now())),
       changes: Stream.map(state.ref.changes, (s) => statusOf(config.mode, s, Date.now())),
@@ -166,6 +201,14 @@ export const make = (
       backfill: (name, options) => {
         const shipper = shippers.get(name)
         return shipper === undefined ? Stream.fail(unknownShadow(primary, name)) : shipper.backfill(options?.tables)
+      },
+      verify: (name, options) => {
+        const deps = checkingDeps(name)
+        return deps === undefined ? Effect.fail(unknownShadow(primary, name)) : Checking.verify(deps, options)
+      },
+      repair: (name, options) => {
+        const deps = checkingDeps(name)
+        return deps === undefined ? Effect.fail(unknownShadow(primary, name)) : Checking.repair(deps, options)
       },
       primary,
       shadow: (name) => {

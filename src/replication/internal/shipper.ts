@@ -46,6 +46,8 @@ export interface Shipper {
   readonly resume: Effect.Effect<void>
   /** The shadow's database, once opened. */
   readonly database: Effect.Effect<Option.Option<Database>>
+  /** The shadow's database, opening it now if it is not yet (failing when it cannot be opened). */
+  readonly open: Effect.Effect<Database, ReplicationError>
   /** Backfill the shadow (some tables, or all), then ship from the snapshot's position. */
   readonly backfill: (tables: ReadonlyArray<string> | undefined) => Stream.Stream<Backfill.Progress, ReplicationError | DatabaseError>
 }
@@ -316,6 +318,7 @@ export const start = (
       wake: Queue.offer(wakeup, undefined).pipe(Effect.asVoid),
       resume,
       database: SubscriptionRef.get(opened),
+      open,
       backfill: (tables) =>
         Stream.unwrap(Effect.map(open, (shadow) => Backfill.stream(backfillConfig(shadow, tables)))).pipe(
           // the shipper stood by during the copy (or stopped on a gap): ship from the snapshot at once
