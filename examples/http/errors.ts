@@ -14,11 +14,13 @@ export const notFound = (what: string) => (_: QueryError.NotFound | DatabaseErro
 /** A `ValidationError` as a 400 listing each field the schema rejected. */
 export const invalid = (error: QueryError.ValidationError) => {
   const issues = error.cause === undefined ? [] : ParseResult.ArrayFormatter.formatErrorSync(error.cause)
-  const errors = issues.length > 0
-    ? issues.map((issue) =>
-      new FieldError({ field: issue.path.length > 0 ? issue.path.join(".") : error.column ?? "", message: issue.message })
-    )
-    : [new FieldError({ field: error.column ?? "", message: error.reason })]
+  const errors: Array<FieldError> = []
+  for (const issue of issues) {
+    const field = issue.path.length > 0 ? issue.path.join(".") : error.column ?? ""
+    // one message per field: the first (a union such as `NullOr` reports one per member)
+    if (!errors.some((e) => e.field === field)) errors.push(new FieldError({ field, message: issue.message }))
+  }
+  if (errors.length === 0) errors.push(new FieldError({ field: error.column ?? "", message: error.reason }))
   return Effect.fail(new Invalid({ message: error.message, errors }))
 }
 

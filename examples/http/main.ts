@@ -8,12 +8,12 @@
  * writes, close it, exit 0.
  */
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Config, Console, Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
 import { Api } from "./api.js"
-import { DatabaseLive, databaseKind } from "./database.js"
+import { databaseKind, DatabaseLive } from "./database.js"
 import { PostsLive, UsersLive } from "./handlers.js"
+import * as Server from "./server.js"
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(Layer.provide([UsersLive, PostsLive]))
 
@@ -23,17 +23,14 @@ const Announce = Layer.effectDiscard(Effect.gen(function*() {
   yield* HttpServer.addressFormattedWith((address) => Console.log(`Listening on ${address} (database: ${kind})`))
 }))
 
-const HttpLive = NodeHttpServer.layerConfig(createServer, {
-  port: Config.integer("PORT").pipe(Config.withDefault(3000)),
-  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
-})
-
-// Layers close in the reverse order of their building: the server (built
-// last) stops first, the database (built first) closes last.
-const Main = HttpApiBuilder.serve().pipe(
-  Layer.merge(Announce),
+// Layers are released in the reverse order of their building, so each
+// `Layer.provide` below is closed after what it provides to: first the
+// drain of in-flight requests, then the app, the server, and last the
+// database (which finishes its pending writes before closing).
+const Main = Server.Drain.pipe(
+  Layer.provide(Layer.merge(HttpApiBuilder.serve(), Announce)),
   Layer.provide(ApiLive),
-  Layer.provide(HttpLive),
+  Layer.provide(Server.layer),
   Layer.provide(DatabaseLive)
 )
 
