@@ -1,6 +1,6 @@
 import { Model } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Option, Ref, Schema, Stream, TestServices } from "effect"
+import { Chunk, Effect, Fiber, Option, ParseResult, Ref, Schema, Stream, TestServices } from "effect"
 import * as Database from "../../src/layers/Database.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Query from "../../src/query/Query.js"
@@ -87,6 +87,13 @@ for (const c of cases("repository")) {
         })
         const tooLong = yield* Effect.flip(accounts.create({ ...person(1), email: "x".repeat(61) + "@e.com" }))
         expect(tooLong._tag).toBe("ValidationError")
+        // every field at fault is reported, not only the first (a form shows them all)
+        const twoBad = yield* Effect.flip(accounts.create({ ...person(4), email: "x".repeat(61), age: 1.5 }))
+        expect(twoBad).toMatchObject({ _tag: "ValidationError", column: "email" })
+        const issues = twoBad._tag === "ValidationError" && twoBad.cause !== undefined
+          ? ParseResult.ArrayFormatter.formatErrorSync(twoBad.cause).map((i) => i.path[0])
+          : []
+        expect(issues).toEqual(["email", "age"])
         const minor = yield* Effect.flip(accounts.create({ ...person(2), age: 12, active: true }))
         expect(minor).toMatchObject({ _tag: "ValidationError", column: "active", reason: "minors cannot be active" })
         expect(yield* accounts.count()).toBe(0)

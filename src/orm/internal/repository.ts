@@ -92,10 +92,11 @@ export const make = <T extends Table.Any, E, R>(
   const afterCommit = (action: Effect.Effect<void, never, R>) => Database.afterCommit(action)
 
   const clean = (row: any) => (options.clean === undefined ? Effect.void : options.clean(row))
+  // every field at fault, not only the first: a form (or an HTTP 400) reports them all
   const validateInsert = (row: AnyRow) =>
-    Effect.mapError(Schema.encodeUnknown(table.model.insert)(row), validation(table))
+    Effect.mapError(Schema.encodeUnknown(table.model.insert)(row, { errors: "all" }), validation(table))
   const validateRow = (row: AnyRow) =>
-    Effect.mapError(Schema.encodeUnknown(table.model as Schema.Schema<any, any>)(row), validation(table))
+    Effect.mapError(Schema.encodeUnknown(table.model as Schema.Schema<any, any>)(row, { errors: "all" }), validation(table))
 
   const withCreateStamp = (row: AnyRow): Effect.Effect<AnyRow> =>
     stamps.createdAt === undefined || row[stamps.createdAt] !== undefined ||
