@@ -38,7 +38,6 @@ import type { Duration, Effect, Option } from "effect"
 import type { Database } from "../layers/Database.js"
 import type * as DatabaseError from "../layers/DatabaseError.js"
 import type * as Table from "../schema/Table.js"
-import type * as Diff from "./Diff.js"
 import * as files from "./internal/files.js"
 import * as runner from "./internal/runner.js"
 import type * as Migration from "./Migration.js"
@@ -104,16 +103,7 @@ export interface Status {
  * @since 0.2.0
  * @category models
  */
-export interface GenerateOptions {
-  /** The current models. */
-  readonly tables: ReadonlyArray<Table.Any>
-  /** The existing migrations: the new one is diffed against the latest one's snapshot. */
-  readonly migrations: ReadonlyArray<Migration.Migration>
-  /** Renames and confirmed drops (see `Diff.Hints`). */
-  readonly hints?: Diff.Hints | undefined
-  /** Where the file imports `Migration` and `Operation` from (default `"effect-quarry"`). */
-  readonly importFrom?: string | undefined
-}
+export interface GenerateOptions extends files.GenerateOptions {}
 
 /**
  * A generated migration file.
@@ -121,14 +111,7 @@ export interface GenerateOptions {
  * @since 0.2.0
  * @category models
  */
-export interface Generated {
-  readonly id: string
-  readonly fileName: string
-  /** The file's TypeScript. */
-  readonly source: string
-  /** The operations (and hazards) it holds. */
-  readonly changes: Diff.Changes
-}
+export interface Generated extends files.Generated {}
 
 /**
  * @since 0.2.0

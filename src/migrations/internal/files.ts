@@ -16,19 +16,25 @@ import * as MigrationError from "../MigrationError.js"
 import { ordered } from "./apply.js"
 import * as render from "./render.js"
 
-/** @internal */
+/** What `Migrations.generate` takes (its public face). @internal */
 export interface GenerateOptions {
+  /** The current models. */
   readonly tables: ReadonlyArray<Table.Any>
+  /** The existing migrations: the new one is diffed against the latest one's snapshot. */
   readonly migrations: ReadonlyArray<Migration.Migration>
+  /** Renames and confirmed drops (see `Diff.Hints`). */
   readonly hints?: Diff.Hints | undefined
+  /** Where the file imports `Migration` and `Operation` from (default `"effect-quarry"`). */
   readonly importFrom?: string | undefined
 }
 
-/** @internal */
+/** A generated migration file (its public face: `Migrations.Generated`). @internal */
 export interface Generated {
   readonly id: string
   readonly fileName: string
+  /** The file's TypeScript. */
   readonly source: string
+  /** The operations (and hazards) it holds. */
   readonly changes: Diff.Changes
 }
 
