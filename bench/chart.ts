@@ -17,6 +17,7 @@ const MAX_LOG = 5 // 32× (group commit can beat the raw driver by far)
 
 const COLORS: Record<Library, string> = {
   quarry: "#6b46c1",
+  "quarry (replicated)": "#6b46c1",
   "better-sqlite3": "#4a5568",
   pg: "#4a5568",
   mysql2: "#4a5568",
