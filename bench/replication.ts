@@ -4,7 +4,7 @@
  * whose ratio is to the same work done by Quarry without replication (or
  * straight into the shadow's database) in the same run.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as path from "node:path"
 import type { Database } from "../src/layers/Database.js"
 import * as Mysql from "../src/layers/Mysql.js"
@@ -49,6 +49,12 @@ export const available = (ctx: ReplicationContext, pair: Pair): string | undefin
   return undefined
 }
 
+/**
+ * Log lines are kept out of the benchmark's output: shadows' state changes (info) and the slow-statement warning
+ * that a bulk insert of thousands of rows trips on a busy machine. Errors still show.
+ */
+const quiet = Logger.minimumLogLevel(LogLevel.Error)
+
 let databases = 0
 
 /**
@@ -66,11 +72,11 @@ export const freshTarget = async (dialect: Dialect, label: string): Promise<stri
 
 /** Quarry's own layer for a target of `freshTarget`. */
 export const layerAt = (dialect: Dialect, target: string, pool: number): Layer.Layer<Database, unknown> =>
-  dialect === "sqlite"
+  (dialect === "sqlite"
     ? Sqlite.layer({ filename: target, synchronous: "normal" })
     : dialect === "postgres"
     ? Postgres.layer({ url: Redacted.make(target), maxConnections: pool })
-    : Mysql.layer({ url: Redacted.make(target), maxConnections: pool })
+    : Mysql.layer({ url: Redacted.make(target), maxConnections: pool })).pipe(Layer.provide(quiet))
 
 /**
  * A replicated set with the benchmark's settings: async mode, and a log that is never pruned during a run
@@ -89,7 +95,8 @@ export const replicated = (
     retention: "1 hour",
     pruneInterval: "1 hour",
     drainTimeout: "60 seconds"
-  })
+  }).pipe(Layer.provide(quiet))
+
 
 /** A layer that records when it finished building (when a shadow is open: shipping starts). */
 export const stamped = <A, E>(layer: Layer.Layer<A, E>, at: (ms: number) => void): Layer.Layer<A, E> =>
