@@ -56,6 +56,9 @@ const extra = (r: Result): string => {
   const parts: Array<string> = []
   const delay = r.measurement?.loopDelayMs
   if (delay) parts.push(`loop stall ${delay.median.toFixed(1)} ms`)
+  if (r.lag) {
+    parts.push(`p95 ${r.lag.p95Ms.toFixed(1)} ms, max ${r.lag.maxMs.toFixed(1)} ms over ${r.lag.writes} writes at ${r.lag.writesPerSecond.toFixed(0)}/s`)
+  }
   if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
   return parts.join("; ")
 }

@@ -15,6 +15,7 @@ import { TPCB_WORK } from "./tpcb.js"
 import type { BatchWorkload } from "../workload.js"
 import type { ReplicationWorkload } from "../replication.js"
 import { replicatedInsert } from "./replicated-insert.js"
+import { replicationLag } from "./replication-lag.js"
 import { shipThroughput } from "./ship-throughput.js"
 
 export const batchWorkloads: ReadonlyArray<BatchWorkload> = [
@@ -38,7 +39,7 @@ export const specialWorkloads = [
 ] as const
 
 /** Replication (issue #14, #15): Quarry with a replicated set vs the same work without one; run after the dialects. */
-export const replicationWorkloads: ReadonlyArray<ReplicationWorkload> = [replicatedInsert, shipThroughput]
+export const replicationWorkloads: ReadonlyArray<ReplicationWorkload> = [replicatedInsert, shipThroughput, replicationLag]
 
 export const allIds: ReadonlyArray<string> = [
   ...batchWorkloads.map((w) => w.id),
