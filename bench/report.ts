@@ -59,7 +59,10 @@ const extra = (r: Result): string => {
   if (r.lag) {
     parts.push(`p95 ${r.lag.p95Ms.toFixed(1)} ms, max ${r.lag.maxMs.toFixed(1)} ms over ${r.lag.writes} writes at ${r.lag.writesPerSecond.toFixed(0)}/s`)
   }
-  if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
+  if (r.memory && r.pair !== undefined) {
+    const growth = r.memory.peakRssMB - r.memory.baseRssMB
+    parts.push(`RSS ${r.memory.baseRssMB.toFixed(0)} → ${r.memory.peakRssMB.toFixed(0)} MB (+${growth.toFixed(0)} MB) during the copy`)
+  } else if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
   return parts.join("; ")
 }
 

@@ -14,6 +14,7 @@ import { STREAM_WORK } from "./stream.js"
 import { TPCB_WORK } from "./tpcb.js"
 import type { BatchWorkload } from "../workload.js"
 import type { ReplicationWorkload } from "../replication.js"
+import { backfill } from "./backfill.js"
 import { replicatedInsert } from "./replicated-insert.js"
 import { replicationLag } from "./replication-lag.js"
 import { shipThroughput } from "./ship-throughput.js"
@@ -39,7 +40,7 @@ export const specialWorkloads = [
 ] as const
 
 /** Replication (issue #14, #15): Quarry with a replicated set vs the same work without one; run after the dialects. */
-export const replicationWorkloads: ReadonlyArray<ReplicationWorkload> = [replicatedInsert, shipThroughput, replicationLag]
+export const replicationWorkloads: ReadonlyArray<ReplicationWorkload> = [replicatedInsert, shipThroughput, replicationLag, backfill]
 
 export const allIds: ReadonlyArray<string> = [
   ...batchWorkloads.map((w) => w.id),
