@@ -8,7 +8,10 @@
  * loaded without the log, and one fresh shadow); `Replication.backfill` runs
  * to its end. `direct`: `Query.insertMany` of the same rows, `DIRECT_CHUNK`
  * per value, into the fresh database. The resident set is sampled every
- * 20 ms (and at each progress value) from just before the copy to its end.
+ * 20 ms (and at each progress value) from just before the copy to its end
+ * (no GC is forced during the copy: the growth includes garbage V8 has not
+ * collected yet); the live heap (`heapUsed` after a forced GC) just before
+ * the copy and right after it: what the copy left behind.
  * Prints one JSON line: time, rows in the target table, memory.
  */
 import { Effect, Layer, ManagedRuntime, Option, Stream } from "effect"
@@ -47,7 +50,7 @@ const main = async () => {
   else await runtime.runPromise(Replication.status)
 
   gc()
-  const base = process.memoryUsage().rss
+  const { rss: base, heapUsed: baseHeap } = process.memoryUsage()
   let peak = base
   const sample = () => {
     const rss = process.memoryUsage().rss
@@ -68,6 +71,8 @@ const main = async () => {
   const ms = performance.now() - start
   clearInterval(timer)
   sample()
+  gc()
+  const afterHeap = process.memoryUsage().heapUsed
 
   const copied = mode === "backfill"
     ? await runtime.runPromise(Effect.gen(function*() {
@@ -83,6 +88,8 @@ const main = async () => {
       memory: {
         peakRssMB: peak / MB,
         baseRssMB: base / MB,
+        afterHeapMB: afterHeap / MB,
+        baseHeapMB: baseHeap / MB,
         kernelPeakRssMB: process.resourceUsage().maxRSS / 1024
       }
     }) + "\n"

@@ -73,7 +73,10 @@ const extra = (r: Result): string => {
   }
   if (r.memory && r.pair !== undefined) {
     const growth = r.memory.peakRssMB - r.memory.baseRssMB
-    parts.push(`RSS ${r.memory.baseRssMB.toFixed(0)} → ${r.memory.peakRssMB.toFixed(0)} MB (+${growth.toFixed(0)} MB) during the copy`)
+    parts.push(
+      `RSS ${r.memory.baseRssMB.toFixed(0)} → ${r.memory.peakRssMB.toFixed(0)} MB (+${growth.toFixed(0)} MB) during the copy, ` +
+        `live heap ${r.memory.baseHeapMB.toFixed(0)} MB before, ${r.memory.peakHeapMB.toFixed(0)} MB after`
+    )
   } else if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
   return parts.join("; ")
 }

@@ -30,7 +30,13 @@ const rowsFor = (ctx: ReplicationContext) => (ctx.quick ? 100_000 : 1_000_000)
 interface ChildOutput {
   readonly ms: number
   readonly rows: number
-  readonly memory: { readonly peakRssMB: number; readonly baseRssMB: number; readonly kernelPeakRssMB: number }
+  readonly memory: {
+    readonly peakRssMB: number
+    readonly baseRssMB: number
+    readonly afterHeapMB: number
+    readonly baseHeapMB: number
+    readonly kernelPeakRssMB: number
+  }
 }
 
 /** The primary: `big` with N rows (the same values as `bigRow`), no log entry for them. */
@@ -65,13 +71,9 @@ const runPair = async (ctx: ReplicationContext, primaryUrl: string, shadow: Dial
       const out = await copy(ctx, mode, shadow, primaryUrl, n)
       const samples = [n / (out.ms / 1000)]
       measured.set(library, { samples, throughput: stats(samples), opsPerSample: 1, checksum: out.rows })
-      memory[library] = {
-        peakRssMB: out.memory.peakRssMB,
-        baseRssMB: out.memory.baseRssMB,
-        // no heap figures here: the resident set is what the target is about
-        peakHeapMB: NaN,
-        baseHeapMB: NaN
-      }
+      const { afterHeapMB, baseHeapMB, baseRssMB, peakRssMB } = out.memory
+      // the heap figure here is the live heap right after the copy (see bench/backfill-child.ts)
+      memory[library] = { peakRssMB, baseRssMB, peakHeapMB: afterHeapMB, baseHeapMB }
     } catch (error) {
       errors.set(library, error)
     }
@@ -86,7 +88,9 @@ export const backfill: ReplicationWorkload = {
     "copied to a fresh shadow by `Replication.backfill` (one REPEATABLE READ snapshot, chunks of 1,000 rows, each one " +
     "shadow transaction of bulk upserts with its progress row); rows/s vs `Query.insertMany` of the same rows (10,000 " +
     "per value, one transaction each) into a fresh database of the shadow's dialect; each copy in its own child " +
-    "process, whose resident-set growth (sampled every 20 ms from just before the copy) is reported; one copy each",
+    "process, whose resident-set growth (sampled every 20 ms from just before the copy, no GC forced: it includes " +
+    "garbage not yet collected) and live heap before and right after the copy (after a forced GC) are reported; one " +
+    "copy each",
   run: async (ctx, report) => {
     const n = rowsFor(ctx)
     const libraries: ReadonlyArray<Library> = ["quarry", "quarry (replicated)"]
