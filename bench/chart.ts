@@ -17,6 +17,7 @@ const MAX_LOG = 5 // 32× (group commit can beat the raw driver by far)
 
 const COLORS: Record<Library, string> = {
   quarry: "#6b46c1",
+  "quarry (replicated)": "#6b46c1",
   "better-sqlite3": "#4a5568",
   pg: "#4a5568",
   mysql2: "#4a5568",
@@ -37,21 +38,47 @@ const xOf = (ratio: number): number => {
 
 const tickLabel = (l: number) => (l >= 0 ? `${2 ** l}×` : `1/${2 ** -l}×`)
 
-const panel = (results: ReadonlyArray<Result>, dialect: Dialect, top: number): { svg: Array<string>; height: number } => {
-  const rows = results.filter((r) => r.dialect === dialect && r.library !== RAW[dialect])
+interface Panel {
+  readonly heading: string
+  /** The rows drawn, by group (a workload, or a workload and its replication pair). */
+  readonly groups: ReadonlyArray<{ readonly title: string; readonly rows: ReadonlyArray<Result> }>
+}
+
+const dialectPanel = (results: ReadonlyArray<Result>, dialect: Dialect): Panel => {
+  const rows = results.filter((r) => r.dialect === dialect && r.library !== RAW[dialect] && r.pair === undefined)
   const workloads = [...new Set(rows.map((r) => r.workload))]
+  return {
+    heading: `${TITLE[dialect]} — throughput relative to ${RAW[dialect]} (log scale; right of the line = faster)`,
+    groups: workloads.map((w) => {
+      const list = rows.filter((r) => r.workload === w).sort((a, b) =>
+        ORDER[dialect].indexOf(a.library) - ORDER[dialect].indexOf(b.library)
+      )
+      return { title: list[0].title, rows: list }
+    })
+  }
+}
+
+/** Replication: the replicated row of each pair against the same work without replication (lag has no ratio). */
+const replicationPanel = (results: ReadonlyArray<Result>): Panel => {
+  const rows = results.filter((r) => r.pair !== undefined && r.library === "quarry (replicated)" && r.ratio !== undefined)
+  const keys = [...new Set(rows.map((r) => `${r.workload} ${r.pair}`))]
+  return {
+    heading: "Replication — throughput relative to the same work without replication (log scale)",
+    groups: keys.map((key) => {
+      const list = rows.filter((r) => `${r.workload} ${r.pair}` === key)
+      return { title: `${list[0].title}: ${list[0].pair}`, rows: list }
+    })
+  }
+}
+
+const panel = (p: Panel, top: number): { svg: Array<string>; height: number } => {
   const out: Array<string> = []
   let y = top + 34
   const one = xOf(1)
-  out.push(
-    `<text x="10" y="${top + 14}" class="h">${TITLE[dialect]} — throughput relative to ${RAW[dialect]} (log scale; right of the line = faster)</text>`
-  )
+  out.push(`<text x="10" y="${top + 14}" class="h">${esc(p.heading)}</text>`)
   const gridTop = y - 4
-  for (const w of workloads) {
-    const list = rows.filter((r) => r.workload === w).sort((a, b) =>
-      ORDER[dialect].indexOf(a.library) - ORDER[dialect].indexOf(b.library)
-    )
-    out.push(`<text x="10" y="${y + 12}" class="w">${esc(list[0].title)}</text>`)
+  for (const { title, rows: list } of p.groups) {
+    out.push(`<text x="10" y="${y + 12}" class="w">${esc(title)}</text>`)
     y += HEADER
     for (const r of list) {
       const cy = y + ROW / 2
@@ -93,9 +120,10 @@ const panel = (results: ReadonlyArray<Result>, dialect: Dialect, top: number): {
 export const chart = (results: ReadonlyArray<Result>, caption: string): string => {
   const body: Array<string> = []
   let top = 0
-  for (const dialect of DIALECTS) {
-    if (!results.some((r) => r.dialect === dialect && r.library !== RAW[dialect])) continue
-    const { svg, height } = panel(results, dialect, top)
+  const panels = [...DIALECTS.map((d) => dialectPanel(results, d)), replicationPanel(results)]
+  for (const p of panels) {
+    if (p.groups.length === 0) continue
+    const { svg, height } = panel(p, top)
     body.push(...svg)
     top += height + 10
   }

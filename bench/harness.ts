@@ -16,6 +16,8 @@ export interface Subject {
   readonly run: (n: number, offset: number) => number | Promise<number>
   /** Untimed work before every timed call (for example: empty the table that is bulk-loaded). */
   readonly reset?: (() => unknown) | undefined
+  /** Untimed work after every timed call (for example: let background work the call started finish). */
+  readonly settle?: (() => unknown) | undefined
   readonly close?: (() => unknown) | undefined
 }
 
@@ -81,6 +83,7 @@ const timed = async (subject: Subject, n: number, offset: number): Promise<{ ms:
   const result = subject.run(n, offset)
   const checksum = typeof result === "number" ? result : await result
   const ms = nowMs() - start
+  if (subject.settle) await subject.settle()
   sink = (sink + checksum) % 1_000_003
   return { ms, checksum }
 }
@@ -202,7 +205,7 @@ export const measure = async (
       const ok = await guard(state, async () => {
         if (state.subject.reset) await state.subject.reset()
         const meter = plan.trackEventLoop ? await stallMeter() : undefined
-        const { ms } = await timed({ run: state.subject.run }, state.n, state.offset)
+        const { ms } = await timed({ run: state.subject.run, settle: state.subject.settle }, state.n, state.offset)
         if (meter) state.delays.push(await meter.stop())
         state.offset += state.n
         state.samples.push((state.n * plan.unitsPerOp) / (ms / 1000))

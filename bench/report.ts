@@ -38,13 +38,25 @@ const mb = (n: number) => `${n.toFixed(0)} MB`
 const grouped = (results: ReadonlyArray<Result>, dialect: Dialect): Array<Array<Result>> => {
   const byWorkload = new Map<string, Array<Result>>()
   for (const r of results) {
-    if (r.dialect !== dialect) continue
+    if (r.dialect !== dialect || r.pair !== undefined) continue
     const list = byWorkload.get(r.workload) ?? []
     list.push(r)
     byWorkload.set(r.workload, list)
   }
   const rank = (r: Result) => ORDER[dialect].indexOf(r.library)
   return [...byWorkload.values()].map((list) => list.sort((a, b) => rank(a) - rank(b)))
+}
+
+/** Replication results, grouped by workload and pair in run order, the reference (`quarry`) first. */
+export const groupedReplication = (results: ReadonlyArray<Result>): Array<Array<Result>> => {
+  const groups = new Map<string, Array<Result>>()
+  for (const r of results) {
+    if (r.pair === undefined) continue
+    const key = `${r.workload} ${r.pair}`
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  const rank = (r: Result) => (r.library === "quarry" ? 0 : 1)
+  return [...groups.values()].map((list) => list.sort((a, b) => rank(a) - rank(b)))
 }
 
 const cells = (r: Result): [string, string, string] => {
@@ -56,7 +68,16 @@ const extra = (r: Result): string => {
   const parts: Array<string> = []
   const delay = r.measurement?.loopDelayMs
   if (delay) parts.push(`loop stall ${delay.median.toFixed(1)} ms`)
-  if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
+  if (r.lag) {
+    parts.push(`p95 ${r.lag.p95Ms.toFixed(1)} ms, max ${r.lag.maxMs.toFixed(1)} ms over ${r.lag.writes} writes at ${r.lag.writesPerSecond.toFixed(0)}/s`)
+  }
+  if (r.memory && r.pair !== undefined) {
+    const growth = r.memory.peakRssMB - r.memory.baseRssMB
+    parts.push(
+      `RSS ${r.memory.baseRssMB.toFixed(0)} → ${r.memory.peakRssMB.toFixed(0)} MB (+${growth.toFixed(0)} MB) during the copy, ` +
+        `live heap ${r.memory.baseHeapMB.toFixed(0)} MB before, ${r.memory.peakHeapMB.toFixed(0)} MB after`
+    )
+  } else if (r.memory) parts.push(`peak RSS ${mb(r.memory.peakRssMB)}, live heap ${mb(r.memory.peakHeapMB)}`)
   return parts.join("; ")
 }
 
@@ -91,6 +112,14 @@ export const terminalSummary = (results: ReadonlyArray<Result>, outcomes: Readon
       out.push(terminalWorkload(rows))
     }
   }
+  const replication = groupedReplication(results)
+  if (replication.length > 0) {
+    out.push("", "Replication — ratio = median / the same work without replication (quarry row), same run")
+    for (const rows of replication) {
+      out.push(`${rows[0].workload} (${rows[0].pair}) — ${rows[0].title}`)
+      out.push(terminalWorkload(rows))
+    }
+  }
   out.push("", "Targets")
   for (const t of outcomes) {
     out.push(`  [${t.status}] ${t.target}: ${t.measured} (required ${t.required})`)
@@ -121,6 +150,37 @@ const markdownDialect = (results: ReadonlyArray<Result>, dialect: Dialect): Arra
     })
   }
   return out
+}
+
+export const REPLICATION_TEXT = "Quarry with a replicated set (`Replicated.layer`, async mode, one shadow) against " +
+  "Quarry doing the same work without one, in the same run: the `quarry` row of each pair is that reference (the " +
+  "insert on an unreplicated database of the primary's dialect, or `Query.insertMany` straight into a fresh " +
+  "database of the shadow's dialect) and the ratio of `quarry (replicated)` is to it, not to a raw driver. Every " +
+  "pair gets fresh databases (SQLite files under the OS temp directory with synchronous=NORMAL; `quarry_bench_repl_*` " +
+  "databases on the PostgreSQL and MariaDB test servers). Lag is in milliseconds (lower is better) and has no ratio."
+
+const markdownReplication = (results: ReadonlyArray<Result>): Array<string> => {
+  const groups = groupedReplication(results)
+  if (groups.length === 0) return []
+  const out = [
+    "## Replication",
+    "",
+    REPLICATION_TEXT,
+    "",
+    "| Workload | Primary → shadow | Library | Median | Spread | vs without replication | Notes |",
+    "|---|---|---|--:|--:|--:|---|"
+  ]
+  let last = ""
+  for (const rows of groups) {
+    rows.forEach((r, k) => {
+      const [tp, spread, rel] = cells(r)
+      const notes = [r.status === "ok" ? extra(r) : (r.reason ?? ""), r.note ?? ""].filter((x) => x !== "").join(". ")
+      const name = k === 0 && r.workload !== last ? `**${r.title}** (\`${r.workload}\`)` : ""
+      out.push(`| ${name} | ${k === 0 ? r.pair : ""} | ${r.library} | ${tp} | ${spread} | ${rel} | ${escapeCell(notes)} |`)
+    })
+    last = rows[0].workload
+  }
+  return [...out, ""]
 }
 
 const memoryTable = (results: ReadonlyArray<Result>): Array<string> => {
@@ -199,6 +259,7 @@ export const markdown = (
     ...(results.some((r) => r.dialect === "mysql")
       ? ["## MySQL / MariaDB", "", info.mysqlSettings, "", ...markdownDialect(results, "mysql"), ""]
       : []),
+    ...markdownReplication(results),
     "## Streaming 1M rows: memory",
     "",
     "Each library streams in its own child process. *Peak RSS* is the kernel's high-water mark of the child's resident " +

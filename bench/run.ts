@@ -20,14 +20,16 @@ import { fileURLToPath } from "node:url"
 import { chart } from "./chart.js"
 import { STREAM_ROWS } from "./data/dataset.js"
 import { preparePostgres, prepareTpcbDatabase } from "./data/postgres.js"
+import { ensureMariadb, ensurePostgres } from "../test/support/servers.js"
 import { prepareMysql, prepareMysqlTpcbDatabase } from "./data/mysql.js"
 import { cleanup, JOURNAL_MODE } from "./data/sqlite.js"
 import { type Environment, environment, pgbenchVersion } from "./env.js"
 import type { Settings } from "./harness.js"
 import { markdown, type RunInfo, terminalSummary, terminalWorkload } from "./report.js"
+import type { ReplicationContext } from "./replication.js"
 import { type Context, runBatch, runStream, runTpcb } from "./runners.js"
 import { targets } from "./targets.js"
-import { allIds, batchWorkloads, specialWorkloads } from "./workloads/index.js"
+import { allIds, batchWorkloads, replicationWorkloads, specialWorkloads } from "./workloads/index.js"
 import { selectPkUnprepared } from "./workloads/select-pk.js"
 import { TPCB_CLIENTS, TPCB_SCALE } from "./workloads/tpcb.js"
 import { DIALECTS, type Dialect, type Result } from "./workload.js"
@@ -129,6 +131,7 @@ const main = async () => {
   if (options.list) {
     for (const w of batchWorkloads) log(`${w.id.padEnd(22)} ${w.title}`)
     for (const w of specialWorkloads) log(`${w.id.padEnd(22)} ${w.title}`)
+    for (const w of replicationWorkloads) log(`${w.id.padEnd(22)} ${w.title}`)
     return
   }
   const started = performance.now()
@@ -158,7 +161,7 @@ const main = async () => {
   const report = (rows: ReadonlyArray<Result>) => {
     const now = performance.now()
     if (rows.length > 0) {
-      log(`${rows[0].dialect} ${rows[0].workload} — ${rows[0].title} (${((now - lap) / 1000).toFixed(0)} s)`)
+      log(`${rows[0].pair ?? rows[0].dialect} ${rows[0].workload} — ${rows[0].title} (${((now - lap) / 1000).toFixed(0)} s)`)
       log(terminalWorkload(rows))
       results.push(...rows)
     }
@@ -216,6 +219,30 @@ const main = async () => {
         report(await runTpcb("mysql", ctx, tpcbUrl))
       }
     }
+
+    const replication = replicationWorkloads.filter((w) => selected(w.id))
+    if (replication.length > 0) {
+      const reachable = async (d: Dialect, ensure: () => Promise<string>) => {
+        if (!wants(d)) return false
+        try {
+          await ensure()
+          return true
+        } catch (error) {
+          log(`${d === "postgres" ? "PostgreSQL" : "MariaDB"} unavailable for replication: ${error instanceof Error ? error.message : String(error)}`)
+          return false
+        }
+      }
+      const ctx: ReplicationContext = {
+        quick: options.quick,
+        settings,
+        dialects: options.dialects,
+        postgres: await reachable("postgres", ensurePostgres),
+        mysql: await reachable("mysql", ensureMariadb),
+        pool: POOL
+      }
+      lap = performance.now()
+      for (const w of replication) await w.run(ctx, report)
+    }
   } finally {
     cleanup()
   }
@@ -248,7 +275,7 @@ const main = async () => {
       `to disk). TPC-B runs on pgbench's schema rebuilt for InnoDB (scale ${TPCB_SCALE}, ${TPCB_CLIENTS} clients for ` +
       "every library; pgbench itself speaks only PostgreSQL).",
     loadAtEnd: Math.round(os.loadavg()[0] * 100) / 100,
-    workloads: [...batchWorkloads, ...specialWorkloads].filter((w) => ran(w.id)).map(({ id, title, work }) => ({
+    workloads: [...batchWorkloads, ...specialWorkloads, ...replicationWorkloads].filter((w) => ran(w.id)).map(({ id, title, work }) => ({
       id,
       title,
       work

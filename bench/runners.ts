@@ -226,11 +226,16 @@ interface ChildOutput {
   readonly memory: Memory
 }
 
-const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<ChildOutput> =>
+/** Run a child script of bench/ (under tsx, with `gc` exposed); its last stdout line, parsed as JSON. */
+export const runChild = <A = ChildOutput>(
+  args: ReadonlyArray<string>,
+  timeoutMs: number,
+  script = "stream-child.ts"
+): Promise<A> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--expose-gc", "--import", "tsx", path.join(here, "stream-child.ts"), ...args],
+      ["--expose-gc", "--import", "tsx", path.join(here, script), ...args],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
     )
     let out = ""
@@ -244,7 +249,7 @@ const runChild = (args: ReadonlyArray<string>, timeoutMs: number): Promise<Child
       if (code !== 0) return reject(new Error(`child exited with ${code ?? signal}: ${err.trim().split("\n").slice(-3).join(" ")}`))
       const line = out.trim().split("\n").pop() ?? ""
       try {
-        resolve(JSON.parse(line) as ChildOutput)
+        resolve(JSON.parse(line) as A)
       } catch {
         reject(new Error(`unreadable child output: ${line.slice(0, 200)}`))
       }

@@ -10,7 +10,9 @@ export type Dialect = "sqlite" | "postgres" | "mysql"
 export type SqliteLibrary = "better-sqlite3" | "quarry" | "@effect/sql" | "drizzle" | "kysely"
 export type PgLibrary = "pg" | "quarry" | "@effect/sql-pg" | "pgbench"
 export type MysqlLibrary = "mysql2" | "quarry" | "@effect/sql-mysql2" | "drizzle" | "kysely"
-export type Library = SqliteLibrary | PgLibrary | MysqlLibrary
+/** Replication workloads: Quarry with a replicated set, against Quarry doing the same work without one. */
+export type ReplicationLibrary = "quarry" | "quarry (replicated)"
+export type Library = SqliteLibrary | PgLibrary | MysqlLibrary | ReplicationLibrary
 
 /** Every dialect, in run and report order. */
 export const DIALECTS: ReadonlyArray<Dialect> = ["sqlite", "postgres", "mysql"]
@@ -103,4 +105,20 @@ export interface Result {
   readonly note?: string | undefined
   /** Why there is no number (not measured / failed). */
   readonly reason?: string | undefined
+  /**
+   * Replication workloads: the primary and shadow ("PostgreSQL → SQLite"). Such rows are reported in their own
+   * section, and their ratio is to the same work without replication, not to the raw driver.
+   */
+  readonly pair?: string | undefined
+  /** Replication lag under load: the distribution behind the median. */
+  readonly lag?: Lag | undefined
+}
+
+/** Shadow lag under a steady write load (commit on the primary → applied on the shadow). */
+export interface Lag {
+  readonly p95Ms: number
+  readonly maxMs: number
+  /** Writes measured, and the rate they were committed at. */
+  readonly writes: number
+  readonly writesPerSecond: number
 }

@@ -13,6 +13,11 @@ import { selectPk, selectPkCached, selectPkUnprepared } from "./select-pk.js"
 import { STREAM_WORK } from "./stream.js"
 import { TPCB_WORK } from "./tpcb.js"
 import type { BatchWorkload } from "../workload.js"
+import type { ReplicationWorkload } from "../replication.js"
+import { backfill } from "./backfill.js"
+import { replicatedInsert } from "./replicated-insert.js"
+import { replicationLag } from "./replication-lag.js"
+import { shipThroughput } from "./ship-throughput.js"
 
 export const batchWorkloads: ReadonlyArray<BatchWorkload> = [
   selectPk,
@@ -34,4 +39,11 @@ export const specialWorkloads = [
   { id: "tpcb", title: "TPC-B (pgbench)", work: TPCB_WORK }
 ] as const
 
-export const allIds: ReadonlyArray<string> = [...batchWorkloads.map((w) => w.id), ...specialWorkloads.map((w) => w.id)]
+/** Replication (issue #14, #15): Quarry with a replicated set vs the same work without one; run after the dialects. */
+export const replicationWorkloads: ReadonlyArray<ReplicationWorkload> = [replicatedInsert, shipThroughput, replicationLag, backfill]
+
+export const allIds: ReadonlyArray<string> = [
+  ...batchWorkloads.map((w) => w.id),
+  ...specialWorkloads.map((w) => w.id),
+  ...replicationWorkloads.map((w) => w.id)
+]
