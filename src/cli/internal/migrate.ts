@@ -1,0 +1,3 @@
+import { Command } from "@effect/cli"
+/** @internal */
+export const command = Command.make("migrate")
