@@ -6,7 +6,7 @@
  * @internal
  */
 import { Command, Options } from "@effect/cli"
-import { Effect, type Option, type Scope } from "effect"
+import { Effect, Logger, LogLevel, type Option, type Scope } from "effect"
 import * as Database from "../../layers/Database.js"
 import { report } from "./errors.js"
 import * as Project from "./project.js"
@@ -26,7 +26,11 @@ export const run = <A, E, R>(
 ) =>
   Effect.gen(function*() {
     const options = yield* root
-    return yield* Effect.scoped(Effect.flatMap(Project.load(options.config), body)).pipe(report(options.verbose))
+    return yield* Effect.scoped(Effect.flatMap(Project.load(options.config), body)).pipe(
+      report(options.verbose),
+      // the library's progress logs are for --verbose; the command prints its own lines
+      Logger.withMinimumLogLevel(options.verbose ? LogLevel.Info : LogLevel.Warning)
+    )
   })
 
 /**
