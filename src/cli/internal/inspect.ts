@@ -7,7 +7,9 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Chunk, Effect, Option, Stream } from "effect"
+import { existsSync } from "node:fs"
 import type * as Database from "../../layers/Database.js"
+import * as DatabaseConfig from "../../layers/DatabaseConfig.js"
 import type { LiveTable } from "../../migrations/internal/catalog.js"
 import * as Catalog from "./catalog.js"
 import { CliError } from "./errors.js"
@@ -34,8 +36,18 @@ const format = (o: { json: boolean; ndjson: boolean; csv: boolean }): Effect.Eff
     : Effect.succeed(chosen[0] ?? "table")
 }
 
+/** Inspecting must not create a SQLite file that is not there. */
+const existing = (url: Option.Option<string>): Effect.Effect<void, CliError> => {
+  const given = Option.orElse(url, () => Option.fromNullable(process.env.DATABASE_URL).pipe(Option.filter((u) => u !== "")))
+  if (Option.isNone(given) || DatabaseConfig.kindOf(given.value) !== "sqlite") return Effect.void
+  const file = DatabaseConfig.sqliteFilename(given.value)
+  return file === ":memory:" || existsSync(file)
+    ? Effect.void
+    : Effect.fail(new CliError({ reason: "NoDatabase", message: `no SQLite file ${file}` }))
+}
+
 const withInspected = <A, E, R>(body: (db: Database.Database) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(inspect, ({ url }) => run((project) => withDatabase(project, url, body)))
+  Effect.flatMap(inspect, ({ url }) => run((project) => Effect.zipRight(existing(url), withDatabase(project, url, body))))
 
 const tables = Command.make("tables", { json, ndjson, csv }, (o) =>
   withInspected((db) =>
