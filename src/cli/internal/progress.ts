@@ -26,10 +26,13 @@ export const make = (options: { readonly tty: boolean; readonly every?: number; 
   const started = new Map<string, number>()
   let last = 0
   let open = false
+  // a table's clock starts when the previous one finished (the first: now)
+  let mark = Date.now()
   return {
     update: (label: string, done: number, total: number, finished: boolean) => {
       const now = Date.now()
-      if (!started.has(label)) started.set(label, now)
+      if (!started.has(label)) started.set(label, mark)
+      if (finished) mark = now
       const seconds = Math.max(0.001, (now - started.get(label)!) / 1000)
       const text = line(label, done, total, done / seconds, 24)
       if (options.tty) {
