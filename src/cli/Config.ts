@@ -7,13 +7,17 @@
  *
  * @example
  * ```ts
- * import { Sqlite } from "effect-quarry"
- * import { Posts, Users } from "./examples/model.js"
+ * import { Model } from "@effect/sql"
+ * import { Schema } from "effect"
+ * import { Sqlite, Table } from "effect-quarry"
+ *
+ * class User extends Model.Class<User>("User")({ id: Model.Generated(Schema.Int), email: Schema.String }) {}
+ * const Users = Table.make(User, { name: "users" })
  *
  * // quarry.config.ts
  * export default {
  *   database: Sqlite.layer({ filename: "app.db" }),
- *   tables: [Users, Posts],
+ *   tables: [Users],
  *   migrations: "migrations"
  * }
  * ```
