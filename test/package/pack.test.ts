@@ -30,8 +30,17 @@ const run = (cmd: string, args: ReadonlyArray<string>, cwd: string): string => {
   }
 }
 
-// What a SQLite user installs beside effect-quarry: these peers, and better-sqlite3.
-const peers = ["effect", "@effect/sql", "@effect/experimental", "@effect/platform"]
+// What a SQLite user installs beside effect-quarry: these peers (the last four run the quarry command), and better-sqlite3.
+const peers = [
+  "effect",
+  "@effect/sql",
+  "@effect/experimental",
+  "@effect/platform",
+  "@effect/cli",
+  "@effect/printer",
+  "@effect/printer-ansi",
+  "@effect/platform-node"
+]
 const version = (name: string): string =>
   (JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")) as { version: string }).version
 
@@ -53,7 +62,7 @@ const main = Effect.gen(function*() {
   console.log(JSON.stringify(names))
 })
 
-Effect.runPromise(main.pipe(Effect.provide(Sqlite.layer({ filename: ":memory:" }))))
+Effect.runPromise(main.pipe(Effect.provide(Sqlite.layer({ filename: "app.db" }))))
 `
 
 const tsconfig = (resolution: "nodenext" | "bundler") =>
@@ -76,7 +85,7 @@ const tsconfig = (resolution: "nodenext" | "bundler") =>
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 describe("the npm package", () => {
-  it("packs, installs into an empty project and runs a SQLite program", () => {
+  it("packs, installs into an empty project, runs a SQLite program and the quarry command", () => {
     const packed = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], root)) as ReadonlyArray<{
       readonly filename: string
       readonly files: ReadonlyArray<{ readonly path: string }>
@@ -105,5 +114,8 @@ describe("the npm package", () => {
     writeFileSync(join(app, "tsconfig.json"), tsconfig("nodenext"))
     run(process.execPath, [tsc, "-p", "tsconfig.json"], app)
     expect(run(process.execPath, ["out/main.js"], app).trim()).toBe(JSON.stringify(["Ada", "Grace"]))
+    // the package's bin, as `npx quarry` runs it
+    const tables = JSON.parse(run(join(app, "node_modules/.bin/quarry"), ["inspect", "app.db", "tables", "--json"], app))
+    expect(tables).toEqual([expect.objectContaining({ name: "users", rows: 2 })])
   }, 300_000)
 })
