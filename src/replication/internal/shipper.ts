@@ -151,7 +151,14 @@ export const start = (
       Effect.gen(function*() {
         let position = from
         let renewed = Date.now()
+        // the primary's copy of the position (for pruning): once idle, and at most once a second while shipping
         let recorded = 0
+        let recordedAt = 0
+        const record = Effect.suspend(() => {
+          recorded = position
+          recordedAt = Date.now()
+          return Effect.ignore(Log.recordShadow(c.primary, c.name, position, recordedAt))
+        })
         const tick = Math.max(1, Math.min(c.pollMillis, c.leaseMillis / 3))
         while (true) {
           const entries = yield* Effect.mapError(Log.read(c.primary, position, c.batchSize), (e) => down(c, e))
@@ -165,10 +172,7 @@ export const start = (
               return yield* Effect.fail(new Stop(gap(c, shadow, position)))
             }
             yield* update(c.name, (s) => ({ ...s, state: "streaming", position, pendingSince: undefined, shipping: true, lastError: undefined }))
-            if (recorded < position) {
-              yield* Effect.ignore(Log.recordShadow(c.primary, c.name, position, Date.now()))
-              recorded = position
-            }
+            if (recorded < position) yield* record
             if (Date.now() - renewed >= c.leaseMillis / 3) {
               const renewal = yield* Effect.mapError(claim(c, shadow), (e) => down(c, e))
               if (!renewal.leader || renewal.position !== position) return
@@ -183,7 +187,6 @@ export const start = (
           // DDL goes alone: MySQL commits DDL at once, and the rows after it need the new tables
           const ddlAt = entries.findIndex(hasDdl)
           const batch = ddlAt === 0 ? entries.slice(0, 1) : ddlAt > 0 ? entries.slice(0, ddlAt) : entries
-          const end = batch[batch.length - 1].position
           const head = (yield* SubscriptionRef.get(c.state.ref)).head
           yield* update(c.name, (s) => ({
             ...s,
@@ -203,10 +206,7 @@ export const start = (
             shipping: true,
             lastError: undefined
           }))
-          if (end >= head || Date.now() - recorded > 1000) {
-            yield* Effect.ignore(Log.recordShadow(c.primary, c.name, position, Date.now()))
-            recorded = position
-          }
+          if (Date.now() - recordedAt >= 1000) yield* record
         }
       })
 
