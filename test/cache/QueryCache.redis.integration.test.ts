@@ -7,7 +7,10 @@
 import { Model } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { BigDecimal, DateTime, Deferred, Effect, Fiber, Logger, Option, Schema } from "effect"
+import { execFile } from "node:child_process"
 import { randomUUID } from "node:crypto"
+import * as path from "node:path"
+import { promisify } from "node:util"
 import * as QueryCache from "../../src/cache/QueryCache.js"
 import * as Database from "../../src/layers/Database.js"
 import { ReadNow } from "../../src/layers/internal/readNow.js"
@@ -15,7 +18,7 @@ import * as Query from "../../src/query/Query.js"
 import * as Column from "../../src/schema/Column.js"
 import * as Ddl from "../../src/schema/Ddl.js"
 import * as Table from "../../src/schema/Table.js"
-import { cases } from "../support/dialects.js"
+import { cases, databaseUrl, layerAt } from "../support/dialects.js"
 import * as Proxy from "../support/proxy.js"
 import { redisUrl } from "../support/servers.js"
 import { Books, cachedLayer, counted, Notes, seed } from "./fixtures.js"
@@ -32,6 +35,27 @@ const using = (cache: QueryCache.QueryCache) => <A, E, R>(effect: Effect.Effect<
 const redisCache = (namespace: string, options?: Partial<QueryCache.RedisOptions>) =>
   Effect.flatMap(Effect.promise(redisUrl), (url) =>
     QueryCache.make({ store: QueryCache.redisStore({ url, namespace, ...options }) }))
+
+/** Poll `read` (its statements counted) until it reads the database, at most ~10 s. */
+const untilMiss = <A, E, R>(read: Effect.Effect<readonly [A, number], E, R>) =>
+  Effect.gen(function*() {
+    let [value, n] = yield* read
+    for (let i = 0; n === 0 && i < 400; i++) {
+      yield* Effect.sleep("25 millis")
+      ;[value, n] = yield* read
+    }
+    return [value, n] as const
+  })
+
+/** Run test/cache/support/redisWriter.ts in a child process: it renames the first book to `title`. */
+const writer = (env: Record<string, string>) =>
+  Effect.promise(() =>
+    promisify(execFile)(process.execPath, ["--import", "tsx", "test/cache/support/redisWriter.ts"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      env: { ...process.env, ...env },
+      timeout: 60_000
+    })
+  )
 
 /** Warnings logged by `effect`, with its value. */
 const warnings = <A, E, R>(effect: Effect.Effect<A, E, R>) => {
@@ -252,6 +276,73 @@ for (const c of cases("cache_redis")) {
           expect([titles(rows), n]).toEqual([["Dune", "Emma", "Faust"], 2])
           expect(logged.some((m) => m.includes("not ready"))).toBe(true)
         }))
+    })
+  })
+}
+
+for (const c of cases("cache_redis_messages")) {
+  layer(cachedLayer(c.layer), { excludeTestServices: true, timeout: "120 seconds" })(c.name, (it) => {
+    describe("messages through Redis pub/sub", () => {
+      it.scoped("caches keeping results in memory drop those of the tables another one wrote, and only those", () =>
+        Effect.gen(function*() {
+          const { dune } = yield* seed
+          const url = yield* Effect.promise(redisUrl)
+          const ns = randomUUID()
+          const a = yield* QueryCache.make({ messages: QueryCache.redisMessages({ url, namespace: ns }) })
+          const b = yield* QueryCache.make({ messages: QueryCache.redisMessages({ url, namespace: ns }) })
+          const tagged = Query.from(Books).pipe(Query.where({ id: dune.id }), Query.cached({ tags: ["marker"] }))
+          yield* using(b)(Effect.all([Query.all(books), Query.all(tagged)]))
+          // a write to another table, then a marker: one publisher's messages arrive in order
+          yield* using(a)(Query.run(Query.insert(Notes, { body: "x" })))
+          yield* using(a)(QueryCache.invalidate("marker"))
+          yield* untilMiss(counted(using(b)(Query.all(tagged))))
+          const [, kept] = yield* counted(using(b)(Query.all(books)))
+          yield* using(a)(Query.run(Query.update(Books, { title: "Dune?" }).pipe(Query.where({ id: dune.id }))))
+          const [fresh, n] = yield* untilMiss(counted(using(b)(Query.all(books))))
+          expect([kept, n, titles(fresh)[0]]).toEqual([0, 1, "Dune?"])
+        }))
+
+      it.scoped("a subscriber whose connection dropped drops everything when it is back (it may have missed messages)", () =>
+        Effect.gen(function*() {
+          const { dune } = yield* seed
+          const url = new URL(yield* Effect.promise(redisUrl))
+          const proxy = yield* Proxy.make({ host: url.hostname, port: Number(url.port) })
+          const ns = randomUUID()
+          const a = yield* QueryCache.make({ messages: QueryCache.redisMessages({ url: url.toString(), namespace: ns }) })
+          const b = yield* QueryCache.make({
+            messages: QueryCache.redisMessages({ url: Proxy.through(url.toString(), proxy), namespace: ns })
+          })
+          yield* using(b)(Query.all(books))
+          yield* proxy.cut
+          yield* using(a)(Query.run(Query.update(Books, { title: "Unheard" }).pipe(Query.where({ id: dune.id }))))
+          const [stale, m] = yield* counted(using(b)(Query.all(books)))
+          yield* proxy.restore
+          const [fresh, n] = yield* untilMiss(counted(using(b)(Query.all(books))))
+          expect([titles(stale)[0], m, titles(fresh)[0], n]).toEqual(["Dune", 0, "Unheard", 1])
+        }).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))))
+    })
+
+    describe("another process", () => {
+      for (const mode of ["store", "messages"] as const) {
+        it.scoped(`a write by a child process reaches this process's cache (${mode})`, () =>
+          Effect.gen(function*() {
+            const databaseURL = yield* databaseUrl(c.name, `cache_redis_child_${mode}`)
+            const redis = yield* Effect.promise(redisUrl)
+            const ns = randomUUID()
+            const options = { url: redis, namespace: ns }
+            yield* Effect.gen(function*() {
+              yield* seed
+              yield* Query.all(books)
+              const [, hit] = yield* counted(Query.all(books))
+              yield* writer({ DIALECT: c.name, DATABASE_URL: databaseURL, REDIS_URL: redis, NAMESPACE: ns, MODE: mode, TITLE: "From afar" })
+              const [fresh, n] = yield* untilMiss(counted(Query.all(books)))
+              expect([hit, n, titles(fresh)[0]]).toEqual([0, 1, "From afar"])
+            }).pipe(Effect.provide(cachedLayer(
+              layerAt(c.name, databaseURL),
+              mode === "store" ? { store: QueryCache.redisStore(options) } : { messages: QueryCache.redisMessages(options) }
+            )))
+          }))
+      }
     })
   })
 }
