@@ -9,6 +9,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { BigDecimal, DateTime, Deferred, Effect, Fiber, Logger, Option, Schema } from "effect"
 import { execFile } from "node:child_process"
 import { randomUUID } from "node:crypto"
+import { Redis } from "ioredis"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as QueryCache from "../../src/cache/QueryCache.js"
@@ -263,6 +264,31 @@ for (const c of cases("cache_redis")) {
           }
           const [fromB, n4] = yield* counted(using(b)(Query.all(books)))
           expect([titles(back)[0], n3, titles(fromB)[0], n4]).toEqual(["Offline", 0, "Offline", 0])
+        }))
+
+      it.effect("the connections (store, publisher, subscriber) close with the cache's scope", () =>
+        Effect.gen(function*() {
+          const url = yield* Effect.promise(redisUrl)
+          const options = { url, namespace: randomUUID(), redisOptions: { connectionName: `quarry-test-${randomUUID()}` } }
+          const open = Effect.promise(async () => {
+            const admin = new Redis(url)
+            try {
+              const list = (await admin.client("LIST")) as string
+              return list.split("\n").filter((line) => line.includes(`name=${options.redisOptions.connectionName} `)).length
+            } finally {
+              admin.disconnect()
+            }
+          })
+          const inside = yield* Effect.scoped(Effect.zipRight(
+            QueryCache.make({ store: QueryCache.redisStore(options), messages: QueryCache.redisMessages(options) }),
+            open
+          ))
+          let after = yield* open
+          for (let i = 0; after > 0 && i < 100; i++) {
+            yield* Effect.sleep("20 millis")
+            after = yield* open
+          }
+          expect([inside, after]).toEqual([3, 0])
         }))
 
       it.scoped("a Redis that never answers: the layer builds, with a warning, and every read goes to the database", () =>
