@@ -35,6 +35,8 @@ import type * as Table from "../schema/Table.js"
 import * as internal from "./internal/service.js"
 import * as memory from "./internal/memoryStore.js"
 import * as metrics from "./internal/metrics.js"
+import * as redisMessagesInternal from "./internal/redisMessages.js"
+import * as redisStoreInternal from "./internal/redisStore.js"
 
 /**
  * The service (a `Context.Tag`), defined by the query room that consults it:
@@ -143,10 +145,13 @@ export interface Options {
   readonly maxBytes?: number | undefined
   /** How long a result is served when its query gives no `ttl`. Default: until invalidated or evicted. */
   readonly ttl?: Duration.DurationInput | undefined
-  /** Where results live. Default: an in-memory store with the bounds above. */
-  readonly store?: Store | undefined
-  /** Invalidation messages to and from other processes. */
-  readonly messages?: Messages | undefined
+  /**
+   * Where results live. Default: an in-memory store with the bounds above.
+   * A store, or an effect making one for the layer's life (`redisStore(...)`).
+   */
+  readonly store?: Store | Effect.Effect<Store, StoreError, Scope.Scope> | undefined
+  /** Invalidation messages to and from other processes: messages, or an effect making them (`redisMessages(...)`). */
+  readonly messages?: Messages | Effect.Effect<Messages, StoreError, Scope.Scope> | undefined
   /** A prefix of every key: several databases sharing one store must each have their own. */
   readonly namespace?: string | undefined
 }
@@ -216,6 +221,85 @@ export const memoryStore: (options?: Pick<Options, "maxEntries" | "maxBytes">) =
  * @category messages
  */
 export const memoryMessages: Effect.Effect<Messages> = internal.memoryMessages
+
+/**
+ * How to reach Redis, for `redisStore` and `redisMessages`. Both load
+ * `ioredis` (an optional peer dependency: `npm install ioredis`) when they
+ * are built.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]`, `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  readonly url?: string | undefined
+  /**
+   * The first part of every key and of the channel (as `{namespace}:`): the
+   * databases or applications sharing one Redis need one each. Default `"quarry"`.
+   */
+  readonly namespace?: string | undefined
+  /**
+   * The longest a result stays in Redis, whatever its `ttl`: results that an
+   * invalidation made stale are deleted when next looked up or when this
+   * runs out. Default 1 hour; `Duration.infinity` for none.
+   */
+  readonly maxTtl?: Duration.DurationInput | undefined
+  /** How long to wait for the connection when it is built, before going on without it. Default 2 seconds. */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  /** How long a Redis command may take before the read goes to the database. Default 1 second. */
+  readonly commandTimeout?: Duration.DurationInput | undefined
+  /** More ioredis options (`tls`, `password`, `db`, ...), over Quarry's. */
+  readonly redisOptions?: Record<string, unknown> | undefined
+}
+
+/**
+ * A store in Redis, shared by every process given the same Redis and
+ * namespace: results with their TTL, and a version per table replaced at
+ * each invalidation, checked atomically (Lua) when a result is stored and
+ * when it is served, so that a result read before a write is never served
+ * after it. A lost connection never fails a query: it reads the database,
+ * and a warning is logged. The connection closes with the scope (the
+ * layer's, given as `store`). Fails only if `ioredis` is not installed.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Postgres, QueryCache } from "effect-quarry"
+ *
+ * const Live = QueryCache.layer({
+ *   store: QueryCache.redisStore({ url: "redis://127.0.0.1:6379", namespace: "shop" })
+ * }).pipe(Layer.provideMerge(Postgres.layer({ url: "postgres://localhost/shop" })))
+ * ```
+ *
+ * @since 0.2.0
+ * @category stores
+ */
+export const redisStore: (options?: RedisOptions) => Effect.Effect<Store, StoreError, Scope.Scope> =
+  redisStoreInternal.make
+
+/**
+ * Invalidation messages through Redis pub/sub, for caches that keep their
+ * results in memory, each in its own process: a write in one drops the
+ * matching results of all. A subscriber whose connection dropped may have
+ * missed messages, so it drops everything when it is back. Delivery is not
+ * instant: another process may serve a result for a moment after the write.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Mysql, QueryCache } from "effect-quarry"
+ *
+ * const Live = QueryCache.layer({
+ *   maxEntries: 20_000,
+ *   messages: QueryCache.redisMessages({ url: "redis://127.0.0.1:6379", namespace: "shop" })
+ * }).pipe(Layer.provideMerge(Mysql.layer({ url: "mysql://localhost/shop" })))
+ * ```
+ *
+ * @since 0.2.0
+ * @category messages
+ */
+export const redisMessages: (options?: RedisOptions) => Effect.Effect<Messages, StoreError, Scope.Scope> =
+  redisMessagesInternal.make
 
 /**
  * Drop the cached results that read these tables (or carry these tags), in

@@ -1,6 +1,7 @@
 /**
- * vitest globalSetup: make sure PostgreSQL and MariaDB are running (see
- * ./servers.ts) and publish their admin URLs to the test workers.
+ * vitest globalSetup: make sure PostgreSQL, MariaDB and Redis are running
+ * (see ./servers.ts) and publish their URLs to the test workers
+ * (`QUARRY_REDIS_URL` for Redis, read with `redisUrl()`).
  *
  * The URLs are published twice:
  *
@@ -19,7 +20,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { rmSync } from "node:fs";
-import { dropOrphanDatabases, ensureMariadb, ensurePostgres } from "./servers.js";
+import { dropOrphanDatabases, ensureMariadb, ensurePostgres, ensureRedis } from "./servers.js";
 import { log } from "./servers/common.js";
 import { makeRunDir, removeOrphanRunDirs, TEST_TMP_VARIABLE } from "./tempDir.js";
 
@@ -27,11 +28,12 @@ declare module "vitest" {
   export interface ProvidedContext {
     QUARRY_PG_URL: string;
     QUARRY_MYSQL_URL: string;
+    QUARRY_REDIS_URL: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  const [pgUrl, mysqlUrl] = await Promise.all([ensurePostgres(), ensureMariadb()]);
+  const [pgUrl, mysqlUrl, redisUrl] = await Promise.all([ensurePostgres(), ensureMariadb(), ensureRedis()]);
   // Leftovers of killed runs on reused servers and in the temporary directory.
   const orphans = (await dropOrphanDatabases("postgres")) + (await dropOrphanDatabases("mysql"));
   const orphanDirs = removeOrphanRunDirs();
@@ -40,7 +42,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   process.env[TEST_TMP_VARIABLE] = runDir;
   process.env.QUARRY_PG_URL = pgUrl;
   process.env.QUARRY_MYSQL_URL = mysqlUrl;
+  process.env.QUARRY_REDIS_URL = redisUrl;
   project.provide("QUARRY_PG_URL", pgUrl);
   project.provide("QUARRY_MYSQL_URL", mysqlUrl);
+  project.provide("QUARRY_REDIS_URL", redisUrl);
   return () => rmSync(runDir, { recursive: true, force: true });
 }

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { adminUrl, createDatabase, dropDatabase, dropOrphanDatabases, suiteDatabaseName } from "./servers.js";
+import { adminUrl, createDatabase, dropDatabase, dropOrphanDatabases, redisUrl, suiteDatabaseName } from "./servers.js";
+import { redisAnswers } from "./servers/redis.js";
 
 const dbName = (prefix: string) => `${prefix}_${process.pid}_${Date.now().toString(36)}`;
 
@@ -14,6 +15,15 @@ describe("test database servers", () => {
     expect(mysqlUrl).toMatch(/^mysql:\/\//);
     expect(process.env.QUARRY_PG_URL).toBe(pgUrl);
     expect(process.env.QUARRY_MYSQL_URL).toBe(mysqlUrl);
+  });
+
+  it("redis: publishes a URL that answers PING", async () => {
+    const url = inject("QUARRY_REDIS_URL");
+    expect(url).toMatch(/^rediss?:\/\//);
+    expect(process.env.QUARRY_REDIS_URL).toBe(url);
+    expect(await redisUrl()).toBe(url);
+    expect(await redisAnswers(url)).toBeUndefined();
+    expect(await redisAnswers("redis://127.0.0.1:1")).toBeDefined();
   });
 
   it("postgres: PostgreSQL 15, isolated database round trip", async () => {

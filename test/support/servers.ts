@@ -25,11 +25,13 @@ import { once } from "./servers/common.js";
 import { processExists } from "./servers/process.js";
 import { mariadb } from "./servers/mariadb.js";
 import { postgres } from "./servers/postgres.js";
+import { ensureRedisServer } from "./servers/redis.js";
 import { ensureServer } from "./servers/server.js";
 
 export { SERVERS_DIR } from "./servers/common.js";
 export { MYSQL_ADMIN_URL } from "./servers/mariadb.js";
 export { PG_ADMIN_URL } from "./servers/postgres.js";
+export { REDIS_URL } from "./servers/redis.js";
 
 /**
  * The two kinds of test database server.
@@ -64,6 +66,28 @@ export function ensurePostgres(): Promise<string> {
  */
 export function ensureMariadb(): Promise<string> {
   return ensure.mysql();
+}
+
+/**
+ * URL of a running Redis server (starting one if necessary; `REDIS_URL`
+ * overrides), for the query cache tests.
+ *
+ * @since 0.2.0
+ * @category servers
+ */
+export const ensureRedis: () => Promise<string> = once(ensureRedisServer);
+
+/**
+ * The Redis URL to use from a test worker: the one the vitest globalSetup
+ * published (`QUARRY_REDIS_URL`) or, outside vitest, whatever `ensureRedis`
+ * finds.
+ *
+ * @since 0.2.0
+ * @category servers
+ */
+export function redisUrl(): Promise<string> {
+  const url = process.env.QUARRY_REDIS_URL;
+  return url ? Promise.resolve(url) : ensureRedis();
 }
 
 /**

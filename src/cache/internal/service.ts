@@ -45,11 +45,15 @@ const touches = (flight: Flight, tables: ReadonlyArray<string> | "all"): boolean
 export const make = (options: Options = {}): Effect.Effect<QueryCache, StoreError, Database.Database | Scope.Scope> =>
   Effect.gen(function*() {
     const database = yield* Database.Database
-    const store = options.store ?? (yield* memory.make(options))
+    const store = options.store === undefined
+      ? yield* memory.make(options)
+      : Effect.isEffect(options.store)
+      ? yield* options.store
+      : options.store
     const sync = memory.syncOf(store)
     const defaultTtl = options.ttl === undefined ? undefined : Duration.decode(options.ttl)
     const prefix = options.namespace === undefined ? "" : `${options.namespace}\u0000`
-    const messages: Messages | undefined = options.messages
+    const messages: Messages | undefined = Effect.isEffect(options.messages) ? yield* options.messages : options.messages
     const origin = randomUUID()
     const flights = new Map<string, Flight>()
 

@@ -22,3 +22,17 @@ export function aptInstallServers(missing: string): Promise<void> {
   }
   return installBoth(missing);
 }
+
+/** Install the apt `packages` providing `label` (a missing server), once per process; root only. */
+export const aptInstall = once(async (label: string, packages: ReadonlyArray<string>): Promise<void> => {
+  if (!isRoot()) {
+    throw new Error(
+      `${label} is not installed and we are not root, so it cannot be installed automatically. ` +
+        `Install it (apt-get install ${packages.join(" ")}) or point the URL variable at a server.`,
+    );
+  }
+  log(`${label} missing: installing ${packages.join(" ")} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  await run("apt-get", ["update", "-qq"], { env });
+  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { env });
+});
