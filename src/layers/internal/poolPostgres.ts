@@ -19,7 +19,7 @@ import { classify } from "./classifyPostgres.js"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { Driver, OpenPool } from "./poolConnection.js"
-import { connectClient, pooledStatement } from "./poolPgStatement.js"
+import { connectClient, names, pooledStatement } from "./poolPgStatement.js"
 import { take } from "./poolTake.js"
 
 /**
@@ -73,6 +73,7 @@ const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: P
 const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
   // @effect/sql-pg's connection over one client, known from the first connection it hands out
   let wrap: ((client: Pg.PoolClient) => Connection) | undefined
+  const named = names()
   return {
     client,
     prepare: (conn) =>
@@ -85,7 +86,7 @@ const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
     // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
     expired: () => false,
     idle: () => pool.idleCount > 0 && pool.waitingCount === 0,
-    pooled: (sql, params, raw) => pooledStatement(pool, sql, params, raw),
+    pooled: (sql, params, raw) => pooledStatement(pool, sql, params, raw, named),
     take: () => wrap === undefined ? undefined : take(connectClient(pool), wrap)
   }
 }
