@@ -9,6 +9,7 @@ import { Model } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Schema } from "effect"
 import { Database } from "../../src/layers/Database.js"
+import * as Postgres from "../../src/layers/Postgres.js"
 import * as Expr from "../../src/query/Expr.js"
 import * as Prepared from "../../src/query/Prepared.js"
 import * as Query from "../../src/query/Query.js"
@@ -69,6 +70,13 @@ describe("PostgreSQL named statements", () => {
       const statements = yield* named(db)
       expect(statements.filter((s) => s.includes("FROM \"items\"")).length).toBe(3)
       expect(new Set(statements).size).toBe(statements.length)
+      // turned off (a pooler that does not keep them): the same reads, nothing prepared
+      const url = yield* freshUrl("postgres", "pg_named_off")
+      const off = yield* Effect.map(Layer.build(Postgres.layer({ url, maxConnections: 1, preparedStatements: false })), Context.get(Database))
+      yield* exec(off, "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, price double precision NOT NULL, tag text)")
+      yield* exec(off, "INSERT INTO items VALUES (2, 'b', 2.25, 'x')")
+      expect(yield* Effect.provideService(byId.get({ id: 2 }), Database, off)).toEqual(new Item({ id: 2, name: "b", price: 2.25, tag: "x" }))
+      expect(yield* named(off)).toEqual([])
     }))
 
   it.scopedLive("a named statement whose result columns changed runs again instead of failing", () =>

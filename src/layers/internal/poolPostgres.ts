@@ -30,6 +30,14 @@ import { take } from "./poolTake.js"
 export interface Extra {
   readonly ssl?: Pg.ClientConfig["ssl"] | undefined
   readonly applicationName?: string | undefined
+  /**
+   * Run statements outside a transaction as named (server-side prepared)
+   * statements, parsed and planned once per connection and SQL text (default
+   * `true`). Turn off behind a pooler that does not keep prepared statements
+   * from one transaction to the next (PgBouncer in transaction mode before
+   * 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: boolean | undefined
 }
 
 const secret = (value: string | Redacted.Redacted | undefined) =>
@@ -70,10 +78,10 @@ const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
 const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: Pg.PoolClient }).pg
 
 /** What `@effect/sql-pg` and pg-pool tell about one open pool, for the build that opened it. */
-const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
+const openPool = (pool: Pg.Pool, client: SqlClient, prepared: boolean): OpenPool => {
   // @effect/sql-pg's connection over one client, known from the first connection it hands out
   let wrap: ((client: Pg.PoolClient) => Connection) | undefined
-  const named = names()
+  const named = prepared ? names() : undefined
   return {
     client,
     prepare: (conn) =>
@@ -107,7 +115,7 @@ export const driver = (extra: Extra): Driver => ({
         acquire: Effect.succeed(pool),
         applicationName: extra.applicationName ?? "effect-quarry"
       })
-      return openPool(pool, client)
+      return openPool(pool, client, extra.preparedStatements !== false)
     }),
   classify,
   begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],
