@@ -19,7 +19,7 @@ import { classify } from "./classifyPostgres.js"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { Driver, OpenPool } from "./poolConnection.js"
-import { connectClient, pooledStatement } from "./poolPgStatement.js"
+import { connectClient, names, pooledStatement } from "./poolPgStatement.js"
 import { take } from "./poolTake.js"
 
 /**
@@ -30,6 +30,14 @@ import { take } from "./poolTake.js"
 export interface Extra {
   readonly ssl?: Pg.ClientConfig["ssl"] | undefined
   readonly applicationName?: string | undefined
+  /**
+   * Run statements outside a transaction as named (server-side prepared)
+   * statements, parsed and planned once per connection and SQL text (default
+   * `true`). Turn off behind a pooler that does not keep prepared statements
+   * from one transaction to the next (PgBouncer in transaction mode before
+   * 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: boolean | undefined
 }
 
 const secret = (value: string | Redacted.Redacted | undefined) =>
@@ -70,9 +78,10 @@ const isolationSql = (isolation: IsolationLevel) => isolation.toUpperCase()
 const pgClient = (conn: unknown): Pg.PoolClient | undefined => (conn as { pg?: Pg.PoolClient }).pg
 
 /** What `@effect/sql-pg` and pg-pool tell about one open pool, for the build that opened it. */
-const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
+const openPool = (pool: Pg.Pool, client: SqlClient, prepared: boolean): OpenPool => {
   // @effect/sql-pg's connection over one client, known from the first connection it hands out
   let wrap: ((client: Pg.PoolClient) => Connection) | undefined
+  const named = prepared ? names() : undefined
   return {
     client,
     prepare: (conn) =>
@@ -85,7 +94,7 @@ const openPool = (pool: Pg.Pool, client: SqlClient): OpenPool => {
     // pg-pool enforces the lifetime itself (`maxLifetimeSeconds`).
     expired: () => false,
     idle: () => pool.idleCount > 0 && pool.waitingCount === 0,
-    pooled: (sql, params, raw) => pooledStatement(pool, sql, params, raw),
+    pooled: (sql, params, raw) => pooledStatement(pool, sql, params, raw, named),
     take: () => wrap === undefined ? undefined : take(connectClient(pool), wrap)
   }
 }
@@ -106,7 +115,7 @@ export const driver = (extra: Extra): Driver => ({
         acquire: Effect.succeed(pool),
         applicationName: extra.applicationName ?? "effect-quarry"
       })
-      return openPool(pool, client)
+      return openPool(pool, client, extra.preparedStatements !== false)
     }),
   classify,
   begin: (isolation) => [isolation === undefined ? "BEGIN" : `BEGIN ISOLATION LEVEL ${isolationSql(isolation)}`],

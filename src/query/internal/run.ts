@@ -58,7 +58,10 @@ export const decodeWith = <A, E>(
 ): Effect.Effect<A, E | DatabaseError> => {
   if (!Exit.isExit(rows)) return Effect.flatMap(rows, decode)
   const exit = rows as Exit.Exit<ReadonlyArray<Row>, DatabaseError>
-  return Exit.isSuccess(exit) ? decode(exit.value) : exit as Exit.Exit<never, DatabaseError>
+  if (Exit.isFailure(exit)) return exit as Exit.Exit<never, DatabaseError>
+  // an Exit is one step of the run loop, an Either two (the loop turns it into an Exit)
+  const decoded = decode(exit.value)
+  return Either.isRight(decoded) ? Exit.succeed(decoded.right) : Exit.fail(decoded.left)
 }
 
 /** The single row of a plan: `NotFound` / `MultipleFound` otherwise. */
