@@ -18,7 +18,7 @@
  *
  * @since 0.2.0
  */
-import { Context, Duration, Effect, type Option, Stream } from "effect"
+import { Context, Duration, Effect, type Layer, type Option, Stream } from "effect"
 import type { DialectName } from "../dialect/Dialect.js"
 import { Database } from "../layers/Database.js"
 import type { DatabaseError, ReplicationError } from "../layers/DatabaseError.js"
@@ -87,6 +87,17 @@ export interface BackfillProgress {
 }
 
 /**
+ * Options of `addShadow`.
+ *
+ * @since 0.2.0
+ * @category membership
+ */
+export interface AddShadowOptions {
+  /** How many rows one backfill chunk copies (default: the layer's `backfillChunkSize`). */
+  readonly backfillChunkSize?: number | undefined
+}
+
+/**
  * The values of `verify` and `repair`: keys, rows, ranges and differences.
  *
  * @since 0.2.0
@@ -121,6 +132,14 @@ export interface Replication {
     shadow: string,
     options?: { readonly tables?: ReadonlyArray<string> | undefined }
   ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
+  /** Add a shadow to the running set: create its tables, backfill it from a snapshot, then ship to it from there. */
+  readonly addShadow: (
+    name: string,
+    layer: Layer.Layer<Database, unknown>,
+    options?: AddShadowOptions
+  ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
+  /** Take a shadow out of the running set: stop shipping to it and close it (its position stays in it). */
+  readonly removeShadow: (name: string) => Effect.Effect<void, ReplicationError>
   /** Compare a shadow with the primary, table by table, by checksums over key ranges. */
   readonly verify: (shadow: string, options?: VerifyOptions) => Effect.Effect<Verification, ReplicationError | DatabaseError>
   /** Verify, then re-copy only the differing rows from the primary. */
@@ -201,6 +220,56 @@ export const backfill = (
   options?: { readonly tables?: ReadonlyArray<string> | undefined }
 ): Stream.Stream<BackfillProgress, ReplicationError | DatabaseError, Replication> =>
   Stream.unwrap(Effect.map(Replication, (r) => r.backfill(shadow, options)))
+
+/**
+ * Add a shadow to the running set while the application keeps writing. The
+ * shadow's layer is built in the set's scope (the set's shutdown drains and
+ * closes it like the others); its missing tables are created in its own
+ * dialect; every replicated table is copied from ONE consistent snapshot of
+ * the primary, in chunks (see `backfill`); then its shipper starts from the
+ * snapshot's log position, so the writes made during the copy are applied
+ * once, none lost. Pruning keeps the entries it needs meanwhile. Running the
+ * stream adds the shadow and emits each table's progress after each chunk;
+ * when the stream ends the shadow is in `status` (and, in sync mode, every
+ * later write waits for it). A name already in the set fails with
+ * `ReplicationError` ("Invalid"), before the layer is built; a layer that
+ * cannot be built fails with ("Unreachable"). Interrupted, it closes what it
+ * opened; adding the same shadow again resumes its copy. The shadow belongs
+ * to this process's set: list it in `shadows` of the layer to keep it at the
+ * next start (it then ships from its stored position).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Postgres, Replication } from "effect-quarry"
+ *
+ * const addDr = Replication.addShadow("dr", Postgres.layer({ url: "postgres://app@dr/app" })).pipe(
+ *   Stream.runForEach((p) => Effect.log(`${p.table}: ${p.copied}/${p.estimated}`))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category membership
+ */
+export const addShadow = (
+  name: string,
+  layer: Layer.Layer<Database, unknown>,
+  options?: AddShadowOptions
+): Stream.Stream<BackfillProgress, ReplicationError | DatabaseError, Replication> =>
+  Stream.unwrap(Effect.map(Replication, (r) => r.addShadow(name, layer, options)))
+
+/**
+ * Take a shadow out of the running set: its shipper stops (giving its lease
+ * back), its database is closed, and it leaves `status`, `caughtUp` and
+ * sync mode (a write waiting for it completes). Its stored position stays in
+ * the shadow, and the entries after it stay in the log only until pruned.
+ * An unknown name fails with `ReplicationError` ("NotReplicated").
+ *
+ * @since 0.2.0
+ * @category membership
+ */
+export const removeShadow = (name: string): Effect.Effect<void, ReplicationError, Replication> =>
+  Effect.flatMap(Replication, (r) => r.removeShadow(name))
 
 /**
  * Prove a shadow equals the primary. First waits until the shadow has
