@@ -308,7 +308,8 @@ export const start = (
     // next process to start ships at once instead of waiting for it to expire
     yield* Scope.addFinalizer(scopes.fibers, Effect.flatMap(SubscriptionRef.get(opened), (known) =>
       Option.isNone(known) ? Effect.void : Effect.ignore(release(c, known.value)).pipe(Effect.timeout("2 seconds"), Effect.ignore)))
-    yield* Effect.forkIn(loop, scopes.fibers)
+    // interruptible even when started from an uninterruptible region (addShadow joins uninterruptibly)
+    yield* Effect.forkIn(Effect.interruptible(loop), scopes.fibers)
     // only a stopped shipper resumes (a token left for a running one would skip its next stop); the state
     // leaves "stopped" at once, so that a caughtUp right after does not fail with the old error
     const resume = Effect.flatMap(SubscriptionRef.get(c.state.ref), (s) =>
