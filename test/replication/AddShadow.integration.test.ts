@@ -208,7 +208,21 @@ describe("Replication.removeShadow (a set started with no shadow, sync mode)", (
         expect(yield* emails(xDb)).not.toContain("a101@example.com")
         expect(yield* Effect.flip(Replication.removeShadow("x"))).toMatchObject({ reason: "NotReplicated", shadow: "x" })
 
-        // added again under the same name: copied afresh, then shipped to
+        // a layer that cannot be built: typed, and the name stays free
+        const unreachable = yield* Effect.flip(Stream.runDrain(
+          Replication.addShadow("x", Layer.fail(new Error("no such server")) as Layer.Layer<Database.Database, Error>)
+        ))
+        expect(unreachable).toMatchObject({ _tag: "ReplicationError", reason: "Unreachable", shadow: "x" })
+        // interrupted after its first chunk: what it opened is closed, the name is free, it is not in the set
+        const reopened = yield* Ref.make(false)
+        const first = yield* Replication.addShadow("x", watched(xLayer, reopened), { backfillChunkSize: 10 }).pipe(
+          Stream.take(1),
+          Stream.runCollect
+        )
+        expect([...first]).toEqual([{ table: "repl_accounts", copied: 10, estimated: 52, done: false }])
+        expect(yield* Ref.get(reopened)).toBe(true)
+        expect((yield* Replication.status).shadows).toEqual([])
+        // added again under the same name: copied, then shipped to
         yield* Stream.runDrain(Replication.addShadow("x", xLayer))
         yield* Query.run(Query.insert(Accounts, account(102)))
         expect((yield* Replication.verify("x")).equal).toBe(true)
