@@ -101,6 +101,7 @@ for (const [primary, added] of pairs) {
         const closed = yield* Ref.make(false)
         const dupBuilt = yield* Ref.make(false)
         const troubles = yield* Ref.make<Array<string>>([])
+        const seen = yield* Ref.make(false)
 
         yield* Effect.gen(function*() {
           yield* seed
@@ -112,8 +113,13 @@ for (const [primary, added] of pairs) {
           // every status of the new shadow with an error (a pruned gap, a rejection) is noted
           const watcher = yield* Effect.fork(Replication.changes.pipe(
             Stream.runForEach((s) =>
-              Effect.forEach(s.shadows.filter((x) => x.name === "late" && x.lastError !== undefined), (x) =>
-                Ref.update(troubles, (a) => [...a, `${x.state}: ${x.lastError!.reason} ${x.lastError!.message}`]))
+              Effect.forEach(s.shadows.filter((x) => x.name === "late"), (x) =>
+                Effect.zipRight(
+                  Ref.set(seen, true),
+                  x.lastError === undefined
+                    ? Effect.void
+                    : Ref.update(troubles, (a) => [...a, `${x.state}: ${x.lastError!.reason} ${x.lastError!.message}`])
+                ))
             )
           ))
           const running = yield* Effect.fork(writer)
@@ -143,7 +149,8 @@ for (const [primary, added] of pairs) {
           expect(lateStatus).toMatchObject({ dialect: added, state: "streaming", position: status.head, shipping: true })
           expect(status.shadows.map((s) => s.name)).toEqual(["first", "late"])
           yield* Fiber.interrupt(watcher)
-          // never a gap: pruning kept the entries written during the copy
+          // `changes` showed it; never a gap: pruning kept the entries written during the copy
+          expect(yield* Ref.get(seen)).toBe(true)
           expect(yield* Ref.get(troubles)).toEqual([])
 
           // a name already in the set: typed, and its layer is not built
