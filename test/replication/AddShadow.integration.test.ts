@@ -18,7 +18,7 @@ import * as Query from "../../src/query/Query.js"
 import * as Replicated from "../../src/replication/Replicated.js"
 import * as Replication from "../../src/replication/Replication.js"
 import * as Ddl from "../../src/schema/Ddl.js"
-import { account, Accounts, databaseLayer, emails, Labels, NoteLabels, Notes, shadowOf, snapshot, tables } from "./fixtures.js"
+import { account, Accounts, counts, databaseLayer, emails, Labels, NoteLabels, Notes, shadowOf, snapshot, tables } from "./fixtures.js"
 
 const pairs: ReadonlyArray<readonly [primary: DialectName, added: DialectName]> = [
   ["postgres", "sqlite"],
@@ -88,6 +88,8 @@ const expectEqual = (primary: Database.Database, shadow: Database.Database) =>
     const rows = yield* snapshot(primary)
     const shadowRows = yield* snapshot(shadow)
     for (let t = 0; t < rows.length; t++) expect(shadowRows[t], tables[t].name).toEqual(rows[t])
+    // and the raw row counts, read with plain SQL on each side
+    expect(yield* counts(shadow)).toEqual(yield* counts(primary))
     return rows
   })
 

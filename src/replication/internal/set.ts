@@ -180,7 +180,7 @@ export const make = (
       })
     )
 
-    const members$: Members.Deps = {
+    const membership: Members.Deps = {
       primary,
       tables: config.tables,
       state,
@@ -231,8 +231,8 @@ export const make = (
         const shipper = shippers.get(name)
         return shipper === undefined ? Stream.fail(unknownShadow(primary, name)) : shipper.backfill(options?.tables)
       },
-      addShadow: (name, layer, options) => Members.add(members$, name, layer, options),
-      removeShadow: (name) => Members.remove(members$, name),
+      addShadow: (name, layer, options) => Members.add(membership, name, layer, options),
+      removeShadow: (name) => Members.remove(membership, name),
       verify: (name, options) => {
         const deps = checkingDeps(name)
         return deps === undefined ? Effect.fail(unknownShadow(primary, name)) : Checking.verify(deps, options)
