@@ -58,7 +58,8 @@ export interface ReplicatedConfig<E = never> {
    * The shadows, by name (the name keys the shadow's position, in the
    * shadow). Each is opened in the background: one that cannot be opened is
    * `down` and retried, never failing the layer. Whatever they fail with
-   * is reported in the status.
+   * is reported in the status. More can be added to the running set with
+   * `Replication.addShadow` (and taken out with `Replication.removeShadow`).
    */
   readonly shadows: { readonly [name: string]: Layer.Layer<Database, unknown> }
   /**

@@ -18,7 +18,7 @@
  *
  * @since 0.2.0
  */
-import { Context, Duration, Effect, type Option, Stream } from "effect"
+import { Context, Duration, Effect, type Layer, type Option, Stream } from "effect"
 import type { DialectName } from "../dialect/Dialect.js"
 import { Database } from "../layers/Database.js"
 import type { DatabaseError, ReplicationError } from "../layers/DatabaseError.js"
@@ -87,112 +87,33 @@ export interface BackfillProgress {
 }
 
 /**
- * A primary key as a record of the key's fields, each value in its neutral
- * form (text, number, boolean or null: bigints and decimals as exact text,
- * dates as ISO 8601 text in UTC, bytes as hexadecimal text, JSON as text).
+ * Options of `addShadow`.
  *
  * @since 0.2.0
- * @category verify
+ * @category membership
  */
-export type Key = { readonly [field: string]: string | number | boolean | null }
-
-/**
- * A row as verify compares it: every field's neutral value (see `Key`),
- * JSON documents with their keys sorted.
- *
- * @since 0.2.0
- * @category verify
- */
-export type VerifiedRow = Key
-
-/**
- * A range of primary keys: after `after` (excluded; `undefined` from the
- * first key) up to `upTo` (included; `undefined` to the last key).
- *
- * @since 0.2.0
- * @category verify
- */
-export interface KeyRange {
-  readonly after: Key | undefined
-  readonly upTo: Key | undefined
+export interface AddShadowOptions {
+  /** How many rows one backfill chunk copies (default: the layer's `backfillChunkSize`). */
+  readonly backfillChunkSize?: number | undefined
 }
 
 /**
- * A row that differs: `Missing` on the shadow, `Extra` on the shadow, or
- * `Different` (with the fields whose values differ).
+ * The values of `verify` and `repair`: keys, rows, ranges and differences.
  *
  * @since 0.2.0
  * @category verify
  */
-export type RowDifference =
-  | { readonly _tag: "Missing"; readonly key: Key; readonly primary: VerifiedRow }
-  | { readonly _tag: "Extra"; readonly key: Key; readonly shadow: VerifiedRow }
-  | {
-    readonly _tag: "Different"
-    readonly key: Key
-    readonly fields: ReadonlyArray<string>
-    readonly primary: VerifiedRow
-    readonly shadow: VerifiedRow
-  }
-
-/**
- * One table compared: `equal`, or the key ranges that differ and, in each,
- * the rows that differ.
- *
- * @since 0.2.0
- * @category verify
- */
-export interface TableVerification {
-  readonly table: string
-  readonly equal: boolean
-  /** Rows read by the checksum pass, on each side. */
-  readonly rows: { readonly primary: number; readonly shadow: number }
-  /** Key ranges compared by checksum. */
-  readonly ranges: number
-  readonly differing: ReadonlyArray<{ readonly range: KeyRange; readonly rows: ReadonlyArray<RowDifference> }>
-}
-
-/**
- * The result of `Replication.verify`: per table, equal or how it differs.
- *
- * @since 0.2.0
- * @category verify
- */
-export interface Verification {
-  readonly shadow: string
-  /** The primary's log position the shadow was brought to before comparing. */
-  readonly position: number
-  readonly equal: boolean
-  readonly tables: ReadonlyArray<TableVerification>
-}
-
-/**
- * The result of `Replication.repair`: what was written on the shadow, per
- * table, from the primary's rows at `position`.
- *
- * @since 0.2.0
- * @category verify
- */
-export interface Repair {
-  readonly shadow: string
-  readonly position: number
-  readonly tables: ReadonlyArray<{ readonly table: string; readonly upserted: number; readonly deleted: number }>
-}
-
-/**
- * Options of `verify` and `repair`.
- *
- * @since 0.2.0
- * @category verify
- */
-export interface VerifyOptions {
-  /** The tables compared (default: every replicated table). */
-  readonly tables?: ReadonlyArray<string> | undefined
-  /** Rows per checksummed key range (default 1000). */
-  readonly chunkSize?: number | undefined
-  /** How long to wait for the shadow to reach a position (default 30 seconds): then `ReplicationError` ("Timeout"). */
-  readonly timeout?: Duration.DurationInput | undefined
-}
+export type {
+  Key,
+  KeyRange,
+  Repair,
+  RowDifference,
+  TableVerification,
+  VerifiedRow,
+  Verification,
+  VerifyOptions
+} from "./internal/verification.js"
+import type { Repair, Verification, VerifyOptions } from "./internal/verification.js"
 
 /**
  * @since 0.2.0
@@ -211,6 +132,14 @@ export interface Replication {
     shadow: string,
     options?: { readonly tables?: ReadonlyArray<string> | undefined }
   ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
+  /** Add a shadow to the running set: create its tables, backfill it from a snapshot, then ship to it from there. */
+  readonly addShadow: (
+    name: string,
+    layer: Layer.Layer<Database, unknown>,
+    options?: AddShadowOptions
+  ) => Stream.Stream<BackfillProgress, ReplicationError | DatabaseError>
+  /** Take a shadow out of the running set: stop shipping to it and close it (its position stays in it). */
+  readonly removeShadow: (name: string) => Effect.Effect<void, ReplicationError>
   /** Compare a shadow with the primary, table by table, by checksums over key ranges. */
   readonly verify: (shadow: string, options?: VerifyOptions) => Effect.Effect<Verification, ReplicationError | DatabaseError>
   /** Verify, then re-copy only the differing rows from the primary. */
@@ -291,6 +220,56 @@ export const backfill = (
   options?: { readonly tables?: ReadonlyArray<string> | undefined }
 ): Stream.Stream<BackfillProgress, ReplicationError | DatabaseError, Replication> =>
   Stream.unwrap(Effect.map(Replication, (r) => r.backfill(shadow, options)))
+
+/**
+ * Add a shadow to the running set while the application keeps writing. The
+ * shadow's layer is built in the set's scope (the set's shutdown drains and
+ * closes it like the others); its missing tables are created in its own
+ * dialect; every replicated table is copied from ONE consistent snapshot of
+ * the primary, in chunks (see `backfill`); then its shipper starts from the
+ * snapshot's log position, so the writes made during the copy are applied
+ * once, none lost. Pruning keeps the entries it needs meanwhile. Running the
+ * stream adds the shadow and emits each table's progress after each chunk;
+ * when the stream ends the shadow is in `status` (and, in sync mode, every
+ * later write waits for it). A name already in the set fails with
+ * `ReplicationError` ("Invalid"), before the layer is built; a layer that
+ * cannot be built fails with ("Unreachable"). Interrupted, it closes what it
+ * opened; adding the same shadow again resumes its copy. The shadow belongs
+ * to this process's set: list it in `shadows` of the layer to keep it at the
+ * next start (it then ships from its stored position).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Postgres, Replication } from "effect-quarry"
+ *
+ * const addDr = Replication.addShadow("dr", Postgres.layer({ url: "postgres://app@dr/app" })).pipe(
+ *   Stream.runForEach((p) => Effect.log(`${p.table}: ${p.copied}/${p.estimated}`))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category membership
+ */
+export const addShadow = (
+  name: string,
+  layer: Layer.Layer<Database, unknown>,
+  options?: AddShadowOptions
+): Stream.Stream<BackfillProgress, ReplicationError | DatabaseError, Replication> =>
+  Stream.unwrap(Effect.map(Replication, (r) => r.addShadow(name, layer, options)))
+
+/**
+ * Take a shadow out of the running set: its shipper stops (giving its lease
+ * back), its database is closed, and it leaves `status`, `caughtUp` and
+ * sync mode (a write waiting for it completes). Its stored position stays in
+ * the shadow, and the entries after it stay in the log only until pruned.
+ * An unknown name fails with `ReplicationError` ("NotReplicated").
+ *
+ * @since 0.2.0
+ * @category membership
+ */
+export const removeShadow = (name: string): Effect.Effect<void, ReplicationError, Replication> =>
+  Effect.flatMap(Replication, (r) => r.removeShadow(name))
 
 /**
  * Prove a shadow equals the primary. First waits until the shadow has

@@ -232,11 +232,19 @@ export const run = (
     return position
   })
 
-/** `run` as a stream of progress values (running the stream runs the backfill). */
-export const stream = (c: Config): Stream.Stream<Progress, ReplicationError | DatabaseError> =>
-  Stream.asyncScoped<Progress, ReplicationError | DatabaseError>((emit) =>
+/**
+ * `run` as a stream of progress values (running the stream runs the
+ * backfill); `then` runs with the position reached before the stream ends.
+ */
+export const stream = <E = never>(
+  c: Config,
+  then?: (position: number) => Effect.Effect<void, E>
+): Stream.Stream<Progress, ReplicationError | DatabaseError | E> =>
+  Stream.asyncScoped<Progress, ReplicationError | DatabaseError | E>((emit) =>
     Effect.forkScoped(
-      Effect.matchCauseEffect(run(c, (p) => Effect.promise(() => emit.single(p)).pipe(Effect.asVoid)), {
+      Effect.matchCauseEffect(
+        Effect.flatMap(run(c, (p) => Effect.promise(() => emit.single(p)).pipe(Effect.asVoid)), (position) =>
+          then === undefined ? Effect.void : then(position)), {
         onSuccess: () => Effect.promise(() => emit.end()),
         onFailure: (cause) => Effect.promise(() => emit.halt(cause))
       })

@@ -28,7 +28,8 @@ export interface Candidate {
 export interface Config {
   readonly primary: Database
   readonly reads: "primary" | "shadows"
-  readonly shadows: ReadonlyArray<Candidate>
+  /** The shadows now (shadows may be added and removed while the set runs). */
+  readonly shadows: () => ReadonlyArray<Candidate>
   readonly state: State
   /** How long a read waits for a shadow to apply the fiber's last write before reading the primary. */
   readonly bound: Duration.Duration
@@ -48,7 +49,7 @@ export const make = (c: Config): Route => {
     Effect.gen(function*() {
       const snapshot = yield* SubscriptionRef.get(c.state.ref)
       const usable: Array<{ readonly name: string; readonly db: Database }> = []
-      for (const candidate of c.shadows) {
+      for (const candidate of c.shadows()) {
         const shadow = snapshot.shadows[candidate.name]
         if (shadow === undefined || shadow.dialect !== c.primary.dialect.name) continue
         if (shadow.state !== "streaming" && shadow.state !== "catching-up") continue
@@ -60,12 +61,12 @@ export const make = (c: Config): Route => {
       if (snapshot.shadows[chosen.name].position >= lastWrite) return chosen.db
       const reached = yield* c.state.ref.changes.pipe(
         Stream.map((s) => s.shadows[chosen.name]),
-        Stream.filter((s) => s.position >= lastWrite || s.state === "stopped" || s.state === "down"),
+        Stream.filter((s) => s === undefined || s.position >= lastWrite || s.state === "stopped" || s.state === "down"),
         Stream.runHead,
         Effect.timeout(c.bound),
         Effect.option
       )
       const shadow = Option.flatten(reached)
-      return Option.isSome(shadow) && shadow.value.position >= lastWrite ? chosen.db : c.primary
+      return Option.isSome(shadow) && shadow.value !== undefined && shadow.value.position >= lastWrite ? chosen.db : c.primary
     })
 }

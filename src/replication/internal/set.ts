@@ -13,6 +13,7 @@ import * as Checking from "./checking.js"
 import * as ReplicatedDatabase from "./database.js"
 import * as Routing from "./routing.js"
 import * as Log from "./log.js"
+import * as Members from "./members.js"
 import * as Shipper from "./shipper.js"
 import * as SqlAdapter from "./sqlClient.js"
 import * as State from "./state.js"
@@ -58,32 +59,38 @@ export const make = (
     const primaryContext = yield* Layer.build(config.primary)
     const primary = Context.get(primaryContext, Database)
     yield* Log.createPrimary(primary)
-    const names = config.shadows.map(([name]) => name)
-    const state = yield* State.make(names)
+    const state = yield* State.make(config.shadows.map(([name]) => name))
     yield* state.advance(yield* Log.head(primary), Date.now())
 
     // closed in reverse: the drain (added last) first, then the fibers, then the shadows, then the primary
     const scope = yield* Effect.scope
     const shadowsScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
     const fibersScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-    const shippers = new Map<string, Shipper.Shipper>()
-    for (const [name, layer] of config.shadows) {
-      shippers.set(
+    // the shadows of the set now: each with scopes of its own inside the set's, so that one can be removed alone
+    const members = new Map<string, Members.Member>()
+    const names = () => [...members.keys()]
+    const shippers = {
+      get: (name: string) => members.get(name)?.shipper,
+      values: () => [...members.values()].map((m) => m.shipper)
+    }
+    const start = (name: string, layer: Layer.Layer<Database, unknown>, scopes: Members.Scopes, opened?: Database) =>
+      live(Shipper.start({
         name,
-        yield* live(Shipper.start({
-          name,
-          layer,
-          primary,
-          tables: config.tables,
-          state,
-          owner: config.owner,
-          batchSize: config.batchSize,
-          backfillChunkSize: config.backfillChunkSize,
-          pollMillis: config.pollMillis,
-          leaseMillis: config.leaseMillis,
-          retry: config.retry
-        }, { fibers: fibersScope, shadows: shadowsScope }))
-      )
+        layer,
+        primary,
+        tables: config.tables,
+        state,
+        owner: config.owner,
+        batchSize: config.batchSize,
+        backfillChunkSize: config.backfillChunkSize,
+        pollMillis: config.pollMillis,
+        leaseMillis: config.leaseMillis,
+        retry: config.retry,
+        opened
+      }, scopes))
+    for (const [name, layer] of config.shadows) {
+      const scopes = yield* Members.scopes(fibersScope, shadowsScope)
+      members.set(name, { ...scopes, shipper: yield* start(name, layer, scopes) })
     }
 
     /** Wait until a shadow has applied `position`. */
@@ -91,7 +98,7 @@ export const make = (
       live(
         state.ref.changes.pipe(
           Stream.map((s) => s.shadows[name]),
-          Stream.filter((s) => s.position >= position || s.state === "stopped"),
+          Stream.filter((s) => s === undefined || s.position >= position || s.state === "stopped"),
           Stream.runHead,
           Effect.flatMap((found) => {
             const shadow = Option.getOrUndefined(found)
@@ -105,10 +112,10 @@ export const make = (
 
     /** Wait until every shadow has applied `position`. */
     const awaitAll = (position: number, waited: Duration.Duration): Effect.Effect<void, ReplicationError> =>
-      Effect.forEach(names, (name) => awaitOne(name, position, waited), { concurrency: "unbounded", discard: true })
+      Effect.forEach(names(), (name) => awaitOne(name, position, waited), { concurrency: "unbounded", discard: true })
 
     let closing = false
-    const wakeAll = Effect.forEach(shippers.values(), (s) => s.wake, { discard: true })
+    const wakeAll = Effect.suspend(() => Effect.forEach(shippers.values(), (s) => s.wake, { discard: true }))
     const database = ReplicatedDatabase.make({
       primary,
       compiler: yield* SqlAdapter.compilerFor(primary.dialect.name),
@@ -118,7 +125,7 @@ export const make = (
       route: Routing.make({
         primary,
         reads: config.reads,
-        shadows: names.map((name) => ({ name, database: shippers.get(name)!.database })),
+        shadows: () => [...members].map(([name, m]) => ({ name, database: m.shipper.database })),
         state,
         bound: config.readBound
       }),
@@ -129,12 +136,16 @@ export const make = (
         )
     })
 
-    // entries every shadow has applied (as recorded on the primary) go, once older than the retention
-    const prune = Effect.gen(function*() {
+    // entries every shadow has applied (as recorded on the primary) go, once older than the retention; a
+    // shadow being added holds pruning back (taken under the same permit: no prune decided without it runs after)
+    const pruning = yield* Effect.makeSemaphore(1)
+    const holds = new Map<string, number>()
+    const prune = pruning.withPermits(1)(Effect.gen(function*() {
       const recorded = yield* Log.recordedShadows(primary)
-      const upTo = Math.min(...names.map((n) => recorded.get(n) ?? 0))
+      const { head } = yield* SubscriptionRef.get(state.ref)
+      const upTo = Math.min(head, ...names().map((n) => recorded.get(n) ?? 0), ...holds.values())
       if (upTo > 0) yield* Log.prune(primary, upTo, Date.now() - config.retentionMillis)
-    })
+    }))
     yield* Effect.forkIn(live(
       Effect.repeat(
         Effect.catchAll(prune, (e) => Effect.logDebug(`replication: pruning failed: ${e.message}`)),
@@ -147,25 +158,43 @@ export const make = (
         closing = true
         const snapshot = yield* SubscriptionRef.get(state.ref)
         const target = yield* Effect.orElseSucceed(Log.head(primary), () => snapshot.head)
-        const shipping = names.filter((n) => snapshot.shadows[n].shipping || snapshot.shadows[n].state === "down")
+        const shipping = names().filter((n) => snapshot.shadows[n]?.shipping || snapshot.shadows[n]?.state === "down")
         yield* wakeAll
         const drained = yield* Effect.exit(live(Effect.forEach(shipping, (name) =>
           state.ref.changes.pipe(
             Stream.map((s) => s.shadows[name]),
             // a shadow still opening is "down" and not shipping yet: wait for it; one another process ships to is not ours to drain
-            Stream.filter((s) => s.position >= target || s.state === "stopped" || (!s.shipping && s.state !== "down")),
+            Stream.filter((s) =>
+              s === undefined || s.position >= target || s.state === "stopped" || (!s.shipping && s.state !== "down")
+            ),
             Stream.runHead
           ), { concurrency: "unbounded", discard: true }).pipe(Effect.timeout(config.drainTimeout))))
         if (Exit.isFailure(drained)) {
           yield* Effect.logWarning(`replication: closing before every shadow applied position ${target}; the rest stays in the log`)
         }
         const after = yield* SubscriptionRef.get(state.ref)
-        yield* Effect.forEach(names, (n) =>
-          after.shadows[n].position > 0
+        yield* Effect.forEach(names(), (n) =>
+          (after.shadows[n]?.position ?? 0) > 0
             ? Effect.ignore(Log.recordShadow(primary, n, after.shadows[n].position, Date.now()))
             : Effect.void, { discard: true })
       })
     )
+
+    const membership: Members.Deps = {
+      primary,
+      tables: config.tables,
+      state,
+      members,
+      adding: new Set<string>(),
+      holds,
+      pruning,
+      closing: () => closing,
+      owner: config.owner,
+      leaseMillis: config.leaseMillis,
+      backfillChunkSize: config.backfillChunkSize,
+      newScopes: Members.scopes(fibersScope, shadowsScope),
+      start: (name, layer, scopes, opened) => start(name, layer, scopes, opened)
+    }
 
     const checkingDeps = (name: string): Checking.Deps | undefined => {
       const shipper = shippers.get(name)
@@ -202,6 +231,8 @@ export const make = (
         const shipper = shippers.get(name)
         return shipper === undefined ? Stream.fail(unknownShadow(primary, name)) : shipper.backfill(options?.tables)
       },
+      addShadow: (name, layer, options) => Members.add(membership, name, layer, options),
+      removeShadow: (name) => Members.remove(membership, name),
       verify: (name, options) => {
         const deps = checkingDeps(name)
         return deps === undefined ? Effect.fail(unknownShadow(primary, name)) : Checking.verify(deps, options)

@@ -36,6 +36,8 @@ export interface Config {
   readonly pollMillis: number
   readonly leaseMillis: number
   readonly retry: Schedule.Schedule<unknown, unknown>
+  /** The shadow, already opened in the shipper's shadows scope (`Replication.addShadow`): `layer` is then not built. */
+  readonly opened?: Database | undefined
 }
 
 /** A running shipper. */
@@ -125,7 +127,7 @@ export const start = (
   Effect.gen(function*() {
     const wakeup = yield* Queue.sliding<void>(1)
     const resumed = yield* Queue.sliding<void>(1)
-    const opened = yield* SubscriptionRef.make(Option.none<Database>())
+    const opened = yield* SubscriptionRef.make(Option.fromNullable(c.opened))
     const update = c.state.shadow
 
     const open: Effect.Effect<Database, ReplicationError> = Effect.flatMap(SubscriptionRef.get(opened), (known) =>
@@ -306,11 +308,12 @@ export const start = (
     // next process to start ships at once instead of waiting for it to expire
     yield* Scope.addFinalizer(scopes.fibers, Effect.flatMap(SubscriptionRef.get(opened), (known) =>
       Option.isNone(known) ? Effect.void : Effect.ignore(release(c, known.value)).pipe(Effect.timeout("2 seconds"), Effect.ignore)))
-    yield* Effect.forkIn(loop, scopes.fibers)
+    // interruptible even when started from an uninterruptible region (addShadow joins uninterruptibly)
+    yield* Effect.forkIn(Effect.interruptible(loop), scopes.fibers)
     // only a stopped shipper resumes (a token left for a running one would skip its next stop); the state
     // leaves "stopped" at once, so that a caughtUp right after does not fail with the old error
     const resume = Effect.flatMap(SubscriptionRef.get(c.state.ref), (s) =>
-      s.shadows[c.name].state !== "stopped" ? Effect.void : Effect.zipRight(
+      s.shadows[c.name]?.state !== "stopped" ? Effect.void : Effect.zipRight(
         update(c.name, (shadow) => ({ ...shadow, state: "catching-up", lastError: undefined })),
         Queue.offer(resumed, undefined)
       ))

@@ -34,8 +34,12 @@ export interface Snapshot {
 /** The state of a set, shared by its shippers and its database. */
 export interface State {
   readonly ref: SubscriptionRef.SubscriptionRef<Snapshot>
-  /** Change one shadow (logging a change of state). */
+  /** Change one shadow (logging a change of state); nothing when it is not in the set (removed). */
   readonly shadow: (name: string, f: (shadow: Shadow) => Shadow) => Effect.Effect<void>
+  /** Add a shadow to the set (`Replication.addShadow`). */
+  readonly add: (shadow: Shadow) => Effect.Effect<void>
+  /** Take a shadow out of the set (`Replication.removeShadow`). */
+  readonly remove: (name: string) => Effect.Effect<void>
   /** A new head, when it is later than the known one (entries written at `at`). */
   readonly advance: (head: number, at: number) => Effect.Effect<void>
 }
@@ -75,12 +79,28 @@ export const make = (names: ReadonlyArray<string>): Effect.Effect<State> =>
       ref,
       shadow: (name, f) =>
         Effect.flatMap(
-          SubscriptionRef.modify(ref, (s): [readonly [Shadow, Shadow], Snapshot] => {
+          SubscriptionRef.modify(ref, (s): [readonly [Shadow, Shadow] | undefined, Snapshot] => {
             const before = s.shadows[name]
+            if (before === undefined) return [undefined, s]
             const after = f(before)
             return [[before, after], { ...s, shadows: { ...s.shadows, [name]: after } }]
           }),
-          ([before, after]) => logChange(before, after)
+          (changed) => (changed === undefined ? Effect.void : logChange(changed[0], changed[1]))
+        ),
+      add: (shadow) =>
+        Effect.zipRight(
+          SubscriptionRef.update(ref, (s) => ({ ...s, shadows: { ...s.shadows, [shadow.name]: shadow } })),
+          Effect.logInfo(`replication: shadow ${shadow.name} is added (${shadow.state})`).pipe(
+            Effect.annotateLogs({ shadow: shadow.name, position: shadow.position })
+          )
+        ),
+      remove: (name) =>
+        Effect.zipRight(
+          SubscriptionRef.update(ref, (s) => {
+            const { [name]: _removed, ...shadows } = s.shadows
+            return { ...s, shadows }
+          }),
+          Effect.logInfo(`replication: shadow ${name} is removed`).pipe(Effect.annotateLogs({ shadow: name }))
         ),
       advance: (head, at) =>
         SubscriptionRef.update(ref, (s) => {
