@@ -72,7 +72,8 @@ export const spinning = (
     options.write(`\r\u001b[2K${frames[frame++ % frames.length]} ${options.label}  ${seconds}s`)
   })
   return Effect.acquireUseRelease(
-    Effect.forkDaemon(Effect.repeat(draw, Schedule.spaced("100 millis"))),
+    // forked in acquire (uninterruptible): the spinner itself must stay interruptible
+    Effect.forkDaemon(Effect.interruptible(Effect.repeat(draw, Schedule.spaced("100 millis")))),
     () => effect,
     (fiber) => Effect.zipRight(Fiber.interrupt(fiber), Effect.sync(() => options.write("\r\u001b[2K")))
   )
