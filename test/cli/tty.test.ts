@@ -101,10 +101,17 @@ export default {
     expect(tty.stdout).toMatch(/items {2}\[#{24}\] {2}3,000\/3,000/)
     expect(tty.stdout).toContain("backfilled dr: 1 table(s), 3000 row(s)")
 
+    // verify tells no progress: a spinner on the terminal, erased before the report
+    const verify = await atTerminal(["replicate", "verify", "dr"], dir)
+    expect(verify.code).toBe(0)
+    expect(verify.stdout).toMatch(/\r\u001b\[2K⠋ verifying dr {2}\d+s[^]*\r\u001b\[2Kitems: equal/)
+
     const piped = await quarry(["replicate", "backfill", "dr"], { cwd: dir })
     expect(piped.code).toBe(0)
     expect(piped.stderr).not.toContain("\r")
     expect(piped.stderr).toMatch(/^items {2}\[#{24}\] {2}3,000\/3,000 .* done$/m)
+    const verifyPiped = await quarry(["replicate", "verify", "dr"], { cwd: dir })
+    expect([verifyPiped.code, verifyPiped.stderr]).toEqual([0, ""])
     const status = await quarry(["replicate", "status", "--json"], { cwd: dir })
     expect(JSON.parse(status.stdout).shadows.map((s: { name: string }) => s.name)).toEqual(["dr"])
   }, 300_000)

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { Effect, Fiber, Schedule } from "effect"
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US")
 
@@ -48,4 +49,32 @@ export const make = (options: { readonly tty: boolean; readonly every?: number; 
       open = false
     }
   }
+}
+
+const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+/**
+ * A spinner with the seconds elapsed, for work that tells no progress
+ * (verify, repair): redrawn every 100 ms on a terminal and erased when
+ * `effect` ends; nothing when not a terminal.
+ *
+ * @internal
+ */
+export const spinning = (
+  options: { readonly tty: boolean; readonly label: string; readonly write: (s: string) => void }
+) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  if (!options.tty) return effect
+  const started = Date.now()
+  let frame = 0
+  const draw = Effect.sync(() => {
+    const seconds = Math.floor((Date.now() - started) / 1000)
+    options.write(`\r\u001b[2K${frames[frame++ % frames.length]} ${options.label}  ${seconds}s`)
+  })
+  return Effect.acquireUseRelease(
+    // forked in acquire (uninterruptible): the spinner itself must stay interruptible
+    Effect.forkDaemon(Effect.interruptible(Effect.repeat(draw, Schedule.spaced("100 millis")))),
+    () => effect,
+    (fiber) => Effect.zipRight(Fiber.interrupt(fiber), Effect.sync(() => options.write("\r\u001b[2K")))
+  )
 }

@@ -7,10 +7,11 @@
  * @internal
  */
 import { Context, Effect, Layer, Option, type Scope } from "effect"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
+import * as os from "node:os"
 import * as path from "node:path"
-import { pathToFileURL } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Database from "../../layers/Database.js"
 import * as DatabaseConfig from "../../layers/DatabaseConfig.js"
 import type * as Config from "../Config.js"
@@ -47,50 +48,104 @@ const unknownExtension = (e: unknown): boolean => {
 let typeScript: Promise<boolean> | undefined
 
 /**
- * Teach this process to import TypeScript with the project's tsx (resolved
- * from `dir`), once; false when tsx is not installed there.
+ * The ES module entry of `tsx/<api>` as installed for `from` (a file): read
+ * from tsx's package.json `exports`, since `require.resolve` would give its
+ * CommonJS entry, which cannot register the ESM loader.
  */
-const registerTsx = (dir: string): Promise<boolean> =>
+const tsxApi = (from: string, api: "./esm/api" | "./cjs/api"): string | undefined => {
+  try {
+    const manifest = createRequire(from).resolve("tsx/package.json")
+    const entry = (JSON.parse(readFileSync(manifest, "utf8")) as { exports?: Record<string, unknown> }).exports?.[api]
+    const target = typeof entry === "string"
+      ? entry
+      : (entry as { import?: string | { default?: string } } | undefined)?.import
+    const file = typeof target === "string" ? target : target?.default
+    return file === undefined ? undefined : path.join(path.dirname(manifest), file)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether this runtime imports TypeScript by itself (Node with type
+ * stripping, tsx, Bun): a throwaway `.ts` file is imported. Asked before the
+ * first `.ts` import, since Node remembers a failed import of a file and
+ * would fail it again even after tsx is registered.
+ */
+const importsTypeScript = async (): Promise<boolean> => {
+  const file = path.join(os.tmpdir(), `quarry-ts-probe-${process.pid}-${Date.now()}.ts`)
+  writeFileSync(file, "export const probe: number = 1\n")
+  try {
+    await import(pathToFileURL(file).href)
+    return true
+  } catch (e) {
+    if (unknownExtension(e)) return false
+    throw e
+  } finally {
+    rmSync(file, { force: true })
+  }
+}
+
+/**
+ * Make sure this process imports TypeScript, once: by itself, else with the
+ * project's tsx (resolved from `dir`, else the one beside quarry); false when
+ * neither can.
+ */
+const typeScriptReady = (dir: string): Promise<boolean> =>
   (typeScript ??= (async () => {
-    let api: string
-    try {
-      api = createRequire(path.join(dir, "noop.js")).resolve("tsx/esm/api")
-    } catch {
-      try {
-        api = createRequire(import.meta.url).resolve("tsx/esm/api")
-      } catch {
-        return false
-      }
-    }
-    const mod = (await import(pathToFileURL(api).href)) as { register: () => unknown }
-    mod.register()
+    if (await importsTypeScript()) return true
+    // as `node --import tsx` does: its CommonJS hooks (a .ts file in a package that is not
+    // "type": "module" is CommonJS) and its ES module hooks
+    const from = [path.join(dir, "noop.js"), fileURLToPath(import.meta.url)]
+    const found = from.map((f) => [tsxApi(f, "./cjs/api"), tsxApi(f, "./esm/api")] as const).find(([c, e]) => c && e)
+    if (found === undefined) return false
+    for (const api of found) ((await import(pathToFileURL(api!).href)) as { register: () => unknown }).register()
     return true
   })())
 
+const typeScriptFile = /\.[mc]?ts$/
+
 /**
- * Run `effect`; if it failed because this runtime cannot import `.ts`,
- * register tsx and run it once more (or fail saying how to run TypeScript).
+ * Run `effect`, which imports `files` (default: the files in `dir`): when one
+ * of them is TypeScript, first make sure this runtime can import it
+ * (registering the project's tsx if needed), or fail saying how.
  *
  * @internal
  */
 export const withTypeScript = <A, E, R>(
   dir: string,
-  effect: Effect.Effect<A, E, R>
+  effect: Effect.Effect<A, E, R>,
+  files?: ReadonlyArray<string>
 ): Effect.Effect<A, E | CliError, R> =>
-  Effect.catchAll(effect, (e): Effect.Effect<A, E | CliError, R> =>
-    unknownExtension(e)
-      ? Effect.flatMap(Effect.promise(() => registerTsx(dir)), (ok): Effect.Effect<A, E | CliError, R> =>
-        ok
-          ? effect
-          : Effect.fail(
-            new CliError({
-              reason: "BadConfig",
-              message: "cannot import TypeScript files: install tsx in the project (npm i -D tsx), " +
-                "run quarry under a TypeScript runtime, or use a .js / .mjs config",
-              cause: e
-            })
-          ))
-      : Effect.fail(e))
+  Effect.suspend(() => {
+    const names = files ?? (existsSync(dir) ? readdirSync(dir) : [])
+    if (!names.some((f) => typeScriptFile.test(f) && !f.endsWith(".d.ts"))) return effect
+    return Effect.flatMap(Effect.promise(() => typeScriptReady(dir)), (ok): Effect.Effect<A, E | CliError, R> =>
+      ok
+        ? effect
+        : Effect.fail(
+          new CliError({
+            reason: "BadConfig",
+            message: "cannot import TypeScript files: install tsx in the project (npm i -D tsx), " +
+              "run quarry under a TypeScript runtime, or use a .js / .mjs config"
+          })
+        ))
+  })
+
+/**
+ * A module's default export. A `.ts` config in a package that is not
+ * `"type": "module"` is compiled to CommonJS: imported, its `default` is then
+ * the whole `exports` object, with the config under `exports.default`.
+ */
+const defaultExport = (imported: { readonly default?: unknown }): unknown => {
+  const value = imported.default
+  if (typeof value !== "object" || value === null || !("default" in value)) return value
+  const fields = Object.keys(value).filter((k) => k !== "default" && k !== "__esModule")
+  const config = ["database", "tables", "migrations", "migrationsTable"]
+  return (value as { __esModule?: unknown }).__esModule === true || !fields.some((k) => config.includes(k))
+    ? (value as { default: unknown }).default
+    : value
+}
 
 /** Load the config named by `--config`, or found from the working directory. @internal */
 export const load = (explicit: Option.Option<string>): Effect.Effect<Project, CliError> =>
@@ -105,7 +160,8 @@ export const load = (explicit: Option.Option<string>): Effect.Effect<Project, Cl
       Effect.tryPromise({
         try: () => import(pathToFileURL(file).href) as Promise<{ default?: unknown }>,
         catch: (cause) => cause
-      })
+      }),
+      [file]
     ).pipe(Effect.mapError((cause) =>
       cause instanceof CliError ? cause : new CliError({
         reason: "BadConfig",
@@ -115,7 +171,7 @@ export const load = (explicit: Option.Option<string>): Effect.Effect<Project, Cl
         cause
       })
     ))
-    const config = imported.default
+    const config = defaultExport(imported)
     if (typeof config !== "object" || config === null) {
       return yield* Effect.fail(
         new CliError({ reason: "BadConfig", message: `${file}: its default export is not a quarry config object` })

@@ -1,21 +1,21 @@
 /**
- * `quarry replicate status [--watch] | backfill <shadow> [--table t]` on the
- * config's `Replicated.layer`. Built to grow: `verify` and `repair` join as
- * further subcommands of the same parent once `Replication` has them.
+ * `quarry replicate status [--watch] | backfill <shadow> [--table t] |
+ * verify <shadow> | repair <shadow>` on the config's `Replicated.layer`.
  *
  * @internal
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import * as Replication from "../../replication/Replication.js"
-import { CliError } from "./errors.js"
+import { CliError, Exit } from "./errors.js"
 import { run } from "./global.js"
 import * as Out from "./output.js"
 import * as Progress from "./progress.js"
 import * as Project from "./project.js"
+import * as Report from "./verifyReport.js"
 
 const replicate = Command.make("replicate").pipe(
-  Command.withDescription("Operate a replicated database (the config's Replicated.layer): status, backfill.")
+  Command.withDescription("Operate a replicated database (the config's Replicated.layer): status, backfill, verify, repair.")
 )
 
 /** Open the config's replicated database; its `Replication` service. */
@@ -98,5 +98,41 @@ const backfill = Command.make("backfill", {
     })
   )).pipe(Command.withDescription("Copy tables to a shadow from a snapshot of the primary, with a progress bar."))
 
+const checking = {
+  shadow: Args.text({ name: "shadow" }),
+  table: Options.text("table").pipe(Options.withDescription("only this table (repeatable; default all)"), Options.repeated),
+  chunkSize: Options.integer("chunk-size").pipe(
+    Options.withDescription("rows per checksummed key range (default 1000)"),
+    Options.optional
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription("the result as one JSON object"))
+}
+
+const verifyOptions = (o: { readonly table: ReadonlyArray<string>; readonly chunkSize: Option.Option<number> }) => ({
+  tables: o.table.length > 0 ? o.table : undefined,
+  chunkSize: Option.getOrUndefined(o.chunkSize)
+})
+
+const spinner = (label: string) =>
+  Progress.spinning({ tty: process.stderr.isTTY === true, label, write: (s) => process.stderr.write(s) })
+
+const verify = Command.make("verify", checking, (o) =>
+  withReplication((r) =>
+    Effect.gen(function*() {
+      const result = yield* r.verify(o.shadow, verifyOptions(o)).pipe(spinner(`verifying ${o.shadow}`))
+      yield* Out.write(o.json ? Report.verificationJson(result) : Report.verification(result))
+      // a difference is the answer, told on stdout; only the exit code says it too
+      if (!result.equal) return yield* Effect.fail(new Exit({ code: 1 }))
+    })
+  )).pipe(Command.withDescription("Compare a shadow with the primary by checksums over key ranges; exit 1 when they differ."))
+
+const repair = Command.make("repair", checking, (o) =>
+  withReplication((r) =>
+    Effect.gen(function*() {
+      const result = yield* r.repair(o.shadow, verifyOptions(o)).pipe(spinner(`repairing ${o.shadow}`))
+      yield* Out.write(o.json ? Report.repairJson(result) : Report.repair(result))
+    })
+  )).pipe(Command.withDescription("Verify a shadow, then re-copy only the rows that differ from the primary."))
+
 /** `quarry replicate` with its subcommands. @internal */
-export const command = replicate.pipe(Command.withSubcommands([status, backfill]))
+export const command = replicate.pipe(Command.withSubcommands([status, backfill, verify, repair]))

@@ -88,6 +88,13 @@ const fileIds = (directory: string) =>
     return entries.filter((f) => migrationFile.test(f)).sort()
   })
 
+/**
+ * A migration module's default export; a `.ts` file compiled to CommonJS (tsx
+ * in a package that is not `"type": "module"`) imports as `{ default: exports }`.
+ */
+const defaultExport = (module: { readonly default?: unknown }): unknown =>
+  Migration.isMigration(module.default) ? module.default : (module.default as { readonly default?: unknown } | undefined)?.default
+
 /** @internal */
 export const load = (
   directory: string
@@ -99,9 +106,9 @@ export const load = (
       Effect.tryPromise({
         try: () => import(pathToFileURL(path.resolve(directory, file)).href) as Promise<{ readonly default?: unknown }>,
         catch: (cause) => new MigrationError.InvalidMigration({ migration: file, reason: `cannot be loaded: ${String(cause)}` })
-      }).pipe(Effect.flatMap((module) =>
-        Migration.isMigration(module.default)
-          ? Effect.succeed(module.default)
+      }).pipe(Effect.map(defaultExport), Effect.flatMap((value) =>
+        Migration.isMigration(value)
+          ? Effect.succeed(value)
           : Effect.fail(new MigrationError.InvalidMigration({ migration: file, reason: "its default export is not a Migration.make value" }))
       )))
     return yield* ordered(loaded)
