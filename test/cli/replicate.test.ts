@@ -130,6 +130,27 @@ for (const [primary, shadow] of [["sqlite", "sqlite"], ["postgres", "mysql"]] as
   })
 }
 
+describe("quarry replicate add-shadow", () => {
+  it("creates the tables of a new shadow, copies the rows from a snapshot and applies the log after it", async () => {
+    const dir = project({ "quarry.config.ts": config })
+    const primaryUrl = `${dir}/p.db`
+    await sql("sqlite", primaryUrl, [...ddl.sqlite, `INSERT INTO items (label) VALUES ${values(120)}`, "INSERT INTO settings (key, value) VALUES ('a', '1')"])
+    const q = (...args: Array<string>) => quarry(args, { cwd: dir, env: { PRIMARY_URL: primaryUrl, SHADOW_URL: `${dir}/dr.db` } })
+    const added = await q("replicate", "add-shadow", "late", "late.db")
+    expect(added.code).toBe(0)
+    expect(added.stderr).toContain("items  [########################]  120/120") // plain progress lines when not a terminal
+    expect(added.stdout).toMatch(/^added late: 2 table\(s\), 121 row\(s\) copied, at position \d+ of \d+\n/)
+    const tables = await q("inspect", `${dir}/late.db`, "tables", "--json")
+    expect(tables.stderr).toBe("")
+    expect(JSON.parse(tables.stdout).map((t: { name: string; rows: number }) => [t.name, t.rows])).toEqual(
+      expect.arrayContaining([["items", 120], ["settings", 1]])
+    )
+    const again = await q("replicate", "add-shadow", "dr", "other.db")
+    expect([again.code, again.stdout]).toEqual([1, ""])
+    expect(again.stderr).toMatch(/^quarry: .*dr/)
+  }, 300_000)
+})
+
 describe("quarry replicate verify: failures", () => {
   it("an unknown shadow is one line and exit 1", async () => {
     const dir = project({ "quarry.config.ts": config })

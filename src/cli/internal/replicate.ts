@@ -1,11 +1,14 @@
 /**
- * `quarry replicate status [--watch] | backfill <shadow> [--table t] |
- * verify <shadow> | repair <shadow>` on the config's `Replicated.layer`.
+ * `quarry replicate status [--watch] | add-shadow <shadow> <url> |
+ * backfill <shadow> [--table t] | verify <shadow> | repair <shadow>` on the
+ * config's `Replicated.layer`.
  *
  * @internal
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Context, Effect, Layer, Option, Stream } from "effect"
+import * as path from "node:path"
+import * as DatabaseConfig from "../../layers/DatabaseConfig.js"
 import * as Replication from "../../replication/Replication.js"
 import { CliError, Exit } from "./errors.js"
 import { run } from "./global.js"
@@ -15,7 +18,7 @@ import * as Project from "./project.js"
 import * as Report from "./verifyReport.js"
 
 const replicate = Command.make("replicate").pipe(
-  Command.withDescription("Operate a replicated database (the config's Replicated.layer): status, backfill, verify, repair.")
+  Command.withDescription("Operate a replicated database (the config's Replicated.layer): status, add-shadow, backfill, verify, repair.")
 )
 
 /** Open the config's replicated database; its `Replication` service. */
@@ -77,26 +80,49 @@ const status = Command.make("status", {
       : Effect.flatMap(r.status, (s) => Out.write(o.json ? `${statusJson(s)}\n` : statusTable(s)))
   )).pipe(Command.withDescription("Each shadow's state, position and lag (--watch: live)."))
 
+/** Run a stream of backfill progress with a progress bar (stderr); the rows copied per table. */
+const copying = <E, R>(progress: Stream.Stream<Replication.BackfillProgress, E, R>) =>
+  Effect.gen(function*() {
+    const bar = Progress.make({ tty: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) })
+    const totals = new Map<string, number>()
+    yield* Stream.runForEach(progress, (p) =>
+      Effect.sync(() => {
+        totals.set(p.table, p.copied)
+        bar.update(p.table, p.copied, Math.max(p.estimated, p.copied), p.done)
+      })).pipe(Effect.ensuring(Effect.sync(bar.end)))
+    return { tables: totals.size, rows: [...totals.values()].reduce((a, b) => a + b, 0) }
+  })
+
 const backfill = Command.make("backfill", {
   shadow: Args.text({ name: "shadow" }),
   table: Options.text("table").pipe(Options.withDescription("only this table (repeatable; default all)"), Options.repeated)
 }, (o) =>
   withReplication((r) =>
     Effect.gen(function*() {
-      const bar = Progress.make({ tty: process.stderr.isTTY === true, write: (s) => process.stderr.write(s) })
-      const totals = new Map<string, number>()
-      yield* Stream.runForEach(
-        r.backfill(o.shadow, { tables: o.table.length > 0 ? o.table : undefined }),
-        (p) =>
-          Effect.sync(() => {
-            totals.set(p.table, p.copied)
-            bar.update(p.table, p.copied, Math.max(p.estimated, p.copied), p.done)
-          })
-      ).pipe(Effect.ensuring(Effect.sync(bar.end)))
-      const rows = [...totals.values()].reduce((a, b) => a + b, 0)
-      yield* Out.write(`backfilled ${o.shadow}: ${totals.size} table(s), ${rows} row(s)\n`)
+      const copied = yield* copying(r.backfill(o.shadow, { tables: o.table.length > 0 ? o.table : undefined }))
+      yield* Out.write(`backfilled ${o.shadow}: ${copied.tables} table(s), ${copied.rows} row(s)\n`)
     })
   )).pipe(Command.withDescription("Copy tables to a shadow from a snapshot of the primary, with a progress bar."))
+
+const addShadow = Command.make("add-shadow", {
+  shadow: Args.text({ name: "shadow" }),
+  url: Args.text({ name: "url" }).pipe(Args.withDescription("the new shadow: a postgres:// or mysql:// URL, or a SQLite file"))
+}, (o) =>
+  withReplication((r) =>
+    Effect.gen(function*() {
+      const url = DatabaseConfig.kindOf(o.url) === "sqlite" && !/^[a-z][a-z0-9+.-]*:/i.test(o.url) ? path.resolve(o.url) : o.url
+      const copied = yield* copying(r.addShadow(o.shadow, DatabaseConfig.layerFromUrl(url)))
+      yield* r.caughtUp()
+      const status = yield* r.status
+      const position = status.shadows.find((s) => s.name === o.shadow)?.position ?? 0
+      yield* Out.write(
+        `added ${o.shadow}: ${copied.tables} table(s), ${copied.rows} row(s) copied, at position ${position} of ${status.head}\n` +
+          `list it in the shadows of your Replicated.layer so that your application ships to it\n`
+      )
+    })
+  )).pipe(Command.withDescription(
+    "Add a shadow: create its tables, copy them from one snapshot of the primary, then apply the log after it."
+  ))
 
 const checking = {
   shadow: Args.text({ name: "shadow" }),
@@ -135,4 +161,4 @@ const repair = Command.make("repair", checking, (o) =>
   )).pipe(Command.withDescription("Verify a shadow, then re-copy only the rows that differ from the primary."))
 
 /** `quarry replicate` with its subcommands. @internal */
-export const command = replicate.pipe(Command.withSubcommands([status, backfill, verify, repair]))
+export const command = replicate.pipe(Command.withSubcommands([status, addShadow, backfill, verify, repair]))
