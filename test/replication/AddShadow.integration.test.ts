@@ -18,7 +18,7 @@ import * as Query from "../../src/query/Query.js"
 import * as Replicated from "../../src/replication/Replicated.js"
 import * as Replication from "../../src/replication/Replication.js"
 import * as Ddl from "../../src/schema/Ddl.js"
-import { account, Accounts, counts, databaseLayer, emails, Labels, NoteLabels, Notes, shadowOf, snapshot, tables } from "./fixtures.js"
+import { account, Accounts, counts, databaseLayer, emails, seedRows, shadowOf, snapshot, tables, writer } from "./fixtures.js"
 
 const pairs: ReadonlyArray<readonly [primary: DialectName, added: DialectName]> = [
   ["postgres", "sqlite"],
@@ -29,30 +29,7 @@ const pairs: ReadonlyArray<readonly [primary: DialectName, added: DialectName]> 
 const ROWS = 2000 // per table: accounts, notes, note links (+ 10 labels)
 
 /** Tables and rows written through the replicated database (so the first shadow has them too). */
-const seed = Effect.gen(function*() {
-  yield* Ddl.createAll(tables)
-  for (let i = 0; i < ROWS; i += 500) {
-    yield* Query.run(Query.insertMany(Accounts, Array.from({ length: 500 }, (_, k) => account(i + k + 1))))
-    yield* Query.run(Query.insertMany(Notes, Array.from({ length: 500 }, (_, k) => ({ accountId: i + k + 1, body: `note ${i + k}` }))))
-  }
-  yield* Query.run(Query.insertMany(Labels, Array.from({ length: 10 }, (_, k) => ({ label: `l${k}` }))))
-  for (let i = 0; i < ROWS; i += 500) {
-    yield* Query.run(Query.insertMany(NoteLabels, Array.from({ length: 500 }, (_, k) => ({ noteId: i + k + 1, labelId: 1 + ((i + k) % 10) }))))
-  }
-})
-
-/** Inserts, updates and deletes (cascading to notes and links) through the replicated database until interrupted. */
-const writer = Effect.gen(function*() {
-  let n = ROWS + 1000
-  while (true) {
-    n++
-    yield* Query.run(Query.insert(Accounts, account(n)))
-    yield* Query.run(Query.update(Accounts, { name: `w${n}` }).pipe(Query.where({ id: 1 + (n * 7) % ROWS })))
-    yield* Query.run(Query.update(Notes, { body: `w${n}` }).pipe(Query.where({ id: 1 + (n * 13) % ROWS })))
-    yield* Query.run(Query.delete(Accounts).pipe(Query.where({ id: 1 + (n * 31) % ROWS })))
-    yield* Effect.sleep("5 millis")
-  }
-})
+const seed = Effect.zipRight(Ddl.createAll(tables), seedRows(ROWS))
 
 const rawCount = (db: Database.Database, sql: string) => Effect.map(db.all({ sql, params: [] }), (rows) => Number(rows[0].n))
 
@@ -124,7 +101,7 @@ for (const [primary, added] of pairs) {
                 ))
             )
           ))
-          const running = yield* Effect.fork(writer)
+          const running = yield* Effect.fork(writer(ROWS))
           yield* Effect.sleep("100 millis")
           const progress = yield* Replication.addShadow("late", watched(lateLayer, closed), { backfillChunkSize: 500 }).pipe(
             Stream.runCollect

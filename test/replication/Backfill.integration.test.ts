@@ -14,7 +14,7 @@ import * as Query from "../../src/query/Query.js"
 import * as Replicated from "../../src/replication/Replicated.js"
 import * as Replication from "../../src/replication/Replication.js"
 import * as Ddl from "../../src/schema/Ddl.js"
-import { account, Accounts, databaseLayer, Labels, NoteLabels, Notes, on, shadowOf, snapshot, tables } from "./fixtures.js"
+import { account, Accounts, databaseLayer, on, seedRows, shadowOf, snapshot, tables, writer } from "./fixtures.js"
 
 const pairs: ReadonlyArray<readonly [primary: DialectName, shadow: DialectName]> = [
   ["postgres", "sqlite"],
@@ -29,28 +29,8 @@ const seed = (db: Database.Database) =>
   on(db, Effect.gen(function*() {
     yield* Ddl.dropAll(tables)
     yield* Ddl.createAll(tables)
-    for (let i = 0; i < ROWS; i += 500) {
-      yield* Query.run(Query.insertMany(Accounts, Array.from({ length: 500 }, (_, k) => account(i + k + 1))))
-      yield* Query.run(Query.insertMany(Notes, Array.from({ length: 500 }, (_, k) => ({ accountId: i + k + 1, body: `note ${i + k}` }))))
-    }
-    yield* Query.run(Query.insertMany(Labels, Array.from({ length: 10 }, (_, k) => ({ label: `l${k}` }))))
-    for (let i = 0; i < ROWS; i += 500) {
-      yield* Query.run(Query.insertMany(NoteLabels, Array.from({ length: 500 }, (_, k) => ({ noteId: i + k + 1, labelId: 1 + ((i + k) % 10) }))))
-    }
+    yield* seedRows(ROWS)
   }))
-
-/** Inserts, updates and deletes through the replicated database until interrupted. */
-const writer = Effect.gen(function*() {
-  let n = ROWS + 1000
-  while (true) {
-    n++
-    yield* Query.run(Query.insert(Accounts, account(n)))
-    yield* Query.run(Query.update(Accounts, { name: `w${n}` }).pipe(Query.where({ id: 1 + (n * 7) % ROWS })))
-    yield* Query.run(Query.update(Notes, { body: `w${n}` }).pipe(Query.where({ id: 1 + (n * 13) % ROWS })))
-    yield* Query.run(Query.delete(Accounts).pipe(Query.where({ id: 1 + (n * 31) % ROWS })))
-    yield* Effect.sleep("5 millis")
-  }
-})
 
 const replicated = (primary: Context.Context<Database.Database>, shadow: Layer.Layer<Database.Database, unknown>) =>
   Replicated.layer({
@@ -84,7 +64,7 @@ for (const [primary, shadow] of pairs) {
           yield* Query.run(Query.insert(Accounts, account(ROWS + 1)))
           const r = yield* Replication.Replication
           yield* r.primary.run({ sql: "DELETE FROM quarry_replication_log", params: [] })
-          const running = yield* Effect.fork(writer)
+          const running = yield* Effect.fork(writer(ROWS))
           // the shipper backfills on its own: wait for it to stream again, the writer still running
           yield* Replication.changes.pipe(
             Stream.filter((s) => s.shadows[0].state === "streaming" && s.shadows[0].position > 0),
@@ -109,7 +89,7 @@ for (const [primary, shadow] of pairs) {
             ["repl_accounts", 1000],
             ["repl_accounts", 1500]
           ])
-          const running = yield* Effect.fork(writer)
+          const running = yield* Effect.fork(writer(ROWS))
           const seen = yield* Ref.make<Array<Replication.BackfillProgress>>([])
           yield* Replication.backfill("late").pipe(Stream.runForEach((p) => Ref.update(seen, (a) => [...a, p])))
           const second = yield* Ref.get(seen)

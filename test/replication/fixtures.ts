@@ -225,3 +225,30 @@ export const logEntries = Effect.flatMap(Replication.Replication, (r) =>
 /** The emails of the accounts in a database, sorted. */
 export const emails = (db: Database.Database) =>
   Effect.map(on(db, Query.all(Query.only("email")(Query.from(Accounts)))), (rows) => rows.map((r) => r.email).sort())
+
+/** `rows` accounts with a note each, 10 labels and a link per note, in chunks of 500 (through the current database). */
+export const seedRows = (rows: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < rows; i += 500) {
+      yield* Query.run(Query.insertMany(Accounts, Array.from({ length: 500 }, (_, k) => account(i + k + 1))))
+      yield* Query.run(Query.insertMany(Notes, Array.from({ length: 500 }, (_, k) => ({ accountId: i + k + 1, body: `note ${i + k}` }))))
+    }
+    yield* Query.run(Query.insertMany(Labels, Array.from({ length: 10 }, (_, k) => ({ label: `l${k}` }))))
+    for (let i = 0; i < rows; i += 500) {
+      yield* Query.run(Query.insertMany(NoteLabels, Array.from({ length: 500 }, (_, k) => ({ noteId: i + k + 1, labelId: 1 + ((i + k) % 10) }))))
+    }
+  })
+
+/** Inserts, updates and deletes (cascading to notes and links) over seeded `rows`, until interrupted. */
+export const writer = (rows: number) =>
+  Effect.gen(function*() {
+    let n = rows + 1000
+    while (true) {
+      n++
+      yield* Query.run(Query.insert(Accounts, account(n)))
+      yield* Query.run(Query.update(Accounts, { name: `w${n}` }).pipe(Query.where({ id: 1 + (n * 7) % rows })))
+      yield* Query.run(Query.update(Notes, { body: `w${n}` }).pipe(Query.where({ id: 1 + (n * 13) % rows })))
+      yield* Query.run(Query.delete(Accounts).pipe(Query.where({ id: 1 + (n * 31) % rows })))
+      yield* Effect.sleep("5 millis")
+    }
+  })
