@@ -147,3 +147,33 @@ export const compared = (
     }
   })
 }
+
+/**
+ * Run the pairs of a workload whose pairs share one prepared primary: pairs whose dialects are not chosen or
+ * not available are reported skipped; a failed preparation fails every runnable pair; `each` gives the rows of
+ * one pair (`compared`) once the primary is ready.
+ */
+export const pairsOnOnePrimary = async (
+  w: Pick<ReplicationWorkload, "id" | "title" | "work">,
+  pairs: ReadonlyArray<Pair>,
+  ctx: ReplicationContext,
+  report: (rows: ReadonlyArray<Result>) => void,
+  prepare: () => Promise<string>,
+  each: (pair: Pair, h: Head, primaryUrl: string) => Promise<ReadonlyArray<Result>>
+): Promise<void> => {
+  const libraries: ReadonlyArray<Library> = ["quarry", "quarry (replicated)"]
+  const runnable = pairs.filter((p) => available(ctx, p) === undefined)
+  for (const pair of pairs) {
+    const missing = available(ctx, pair)
+    if (missing !== undefined) report(skipped(head(w, pair, "rows/s"), libraries, missing))
+  }
+  if (runnable.length === 0) return
+  let primaryUrl: string
+  try {
+    primaryUrl = await prepare()
+  } catch (error) {
+    for (const pair of runnable) report(skipped(head(w, pair, "rows/s"), libraries, `setup: ${message(error)}`, "failed"))
+    return
+  }
+  for (const pair of runnable) report(await each(pair, head(w, pair, "rows/s"), primaryUrl))
+}

@@ -11,15 +11,12 @@
 import { execute } from "../data/postgres.js"
 import { type Measurement, stats } from "../harness.js"
 import {
-  available,
   compared,
   freshTarget,
-  head,
-  message,
   type Pair,
+  pairsOnOnePrimary,
   type ReplicationContext,
-  type ReplicationWorkload,
-  skipped
+  type ReplicationWorkload
 } from "../replication.js"
 import { runChild } from "../runners.js"
 import type { Dialect, Library, Memory, Result } from "../workload.js"
@@ -91,30 +88,18 @@ export const backfill: ReplicationWorkload = {
     "process, whose resident-set growth (sampled every 20 ms from just before the copy, no GC forced: it includes " +
     "garbage not yet collected) and live heap before and right after the copy (after a forced GC) are reported; one " +
     "copy each",
-  run: async (ctx, report) => {
+  run: (ctx, report) => {
     const n = rowsFor(ctx)
-    const libraries: ReadonlyArray<Library> = ["quarry", "quarry (replicated)"]
-    const runnable = PAIRS.filter((p) => available(ctx, p) === undefined)
-    for (const pair of PAIRS) {
-      const missing = available(ctx, pair)
-      if (missing !== undefined) report(skipped(head(backfill, pair, "rows/s"), libraries, missing))
-    }
-    if (runnable.length === 0) return
-    let primaryUrl: string
-    try {
-      primaryUrl = await preparePrimary(n)
-    } catch (error) {
-      for (const pair of runnable) report(skipped(head(backfill, pair, "rows/s"), libraries, `setup: ${message(error)}`, "failed"))
-      return
-    }
-    for (const pair of runnable) {
+    return pairsOnOnePrimary(backfill, PAIRS, ctx, report, () => preparePrimary(n), async (pair, h, primaryUrl) => {
       const { measured, errors, memory } = await runPair(ctx, primaryUrl, pair[1], n)
       const extra: Partial<Record<Library, Partial<Result>>> = {}
-      for (const library of libraries) if (memory[library] !== undefined) extra[library] = { memory: memory[library] }
-      report(compared(head(backfill, pair, "rows/s"), measured, errors, {
+      for (const library of ["quarry", "quarry (replicated)"] as const) {
+        if (memory[library] !== undefined) extra[library] = { memory: memory[library] }
+      }
+      return compared(h, measured, errors, {
         quarry: `\`Query.insertMany(Bigs, rows)\` + \`Query.run\`, 10,000 rows per value, into the shadow's database directly`,
         "quarry (replicated)": "`Replication.backfill(name)` run to its end (`Stream.runForEach` over its progress)"
-      }, extra))
-    }
+      }, extra)
+    })
   }
 }

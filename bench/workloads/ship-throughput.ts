@@ -16,17 +16,14 @@ import { eventInsert, Events } from "../clients/quarry.js"
 import { chunks, event, range } from "../data/dataset.js"
 import { type Measurement, stats } from "../harness.js"
 import {
-  available,
   compared,
   freshTarget,
-  head,
   layerAt,
-  message,
   type Pair,
+  pairsOnOnePrimary,
   replicated,
   type ReplicationContext,
   type ReplicationWorkload,
-  skipped,
   stamped
 } from "../replication.js"
 import type { Dialect, Library } from "../workload.js"
@@ -135,28 +132,14 @@ export const shipThroughput: ReplicationWorkload = {
     "(one log entry each); a fresh shadow is opened and timed until `Replication.caughtUp` (default batch size: 100 entries " +
     "per shadow transaction); rows/s vs `Query.insertMany` of the same rows into a fresh database of the shadow's dialect " +
     "(one value, one transaction); one sample = one whole replay",
-  run: async (ctx, report) => {
+  run: (ctx, report) => {
     const n = rowsFor(ctx)
-    const libraries: ReadonlyArray<Library> = ["quarry", "quarry (replicated)"]
-    const runnable = PAIRS.filter((p) => available(ctx, p) === undefined)
-    for (const pair of PAIRS) {
-      const missing = available(ctx, pair)
-      if (missing !== undefined) report(skipped(head(shipThroughput, pair, "rows/s"), libraries, missing))
-    }
-    if (runnable.length === 0) return
-    let primaryUrl: string
-    try {
-      primaryUrl = await buildLog(ctx, n)
-    } catch (error) {
-      for (const pair of runnable) report(skipped(head(shipThroughput, pair, "rows/s"), libraries, `setup: ${message(error)}`, "failed"))
-      return
-    }
-    for (const pair of runnable) {
+    return pairsOnOnePrimary(shipThroughput, PAIRS, ctx, report, () => buildLog(ctx, n), async (pair, h, primaryUrl) => {
       const { measured, errors } = await runPair(ctx, primaryUrl, pair[1], n)
-      report(compared(head(shipThroughput, pair, "rows/s"), measured, errors, {
+      return compared(h, measured, errors, {
         quarry: "`Query.insertMany(Events, rows)` + `Query.run` into the shadow's database directly",
         "quarry (replicated)": "the shipper replaying the log: read from the primary, upserts by key on the shadow, position stored in the same transaction"
-      }))
-    }
+      })
+    })
   }
 }
